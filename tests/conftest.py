@@ -1,0 +1,93 @@
+"""Shared fixtures. Factories live per app in tests/<app>/factories.py."""
+
+import os
+
+import pytest
+from django.db import connection
+
+from dealers.choices import Role
+from tests.dealers.factories import DealerFactory, RegionFactory, make_user
+
+
+def pytest_collection_modifyitems(config, items):
+    """`postgres` tests need PostgreSQL; `services` tests need the real services that .ci/run starts."""
+    services = os.environ.get("AFTERSALES_SERVICES") == "1"
+    for item in items:
+        if "services" in item.keywords and not services:
+            item.add_marker(pytest.mark.skip(reason="needs the real services (run by .ci/run: AFTERSALES_SERVICES=1)"))
+
+
+@pytest.fixture
+def on_postgres(db) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("enforced/measured on PostgreSQL only (the second pass of .ci/run)")
+
+
+@pytest.fixture
+def region(db):
+    return RegionFactory()
+
+
+@pytest.fixture
+def dealer(region):
+    return DealerFactory(region=region)
+
+
+@pytest.fixture
+def other_dealer(region):
+    return DealerFactory(region=region)
+
+
+@pytest.fixture
+def regional_manager(region):
+    return make_user(Role.REGIONAL_MANAGER, region=region, username="manager")
+
+
+@pytest.fixture
+def superuser(db):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_superuser("root", "root@example.com", "pass-word-123")
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """A real Celery worker process on Redis, pointed at this test's PostgreSQL database.
+
+    Only in the services run of .ci/run (REDIS_URL set, PostgreSQL): tasks queued while the fixture is
+    active go through the broker to the worker, which sees committed rows only (hence transactional_db).
+    """
+    import subprocess
+    import sys
+    import time
+
+    from aftersales.celery import app as celery_app
+
+    if not os.environ.get("REDIS_URL") or connection.vendor != "postgresql":
+        pytest.skip("needs Redis and PostgreSQL (the services run of .ci/run)")
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DJANGO_SETTINGS_MODULE": "aftersales.settings.test",
+        "AFTERSALES_WORKER": "1",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "aftersales", "worker", "--pool=solo", "--loglevel=INFO",
+         "--without-gossip", "--without-mingle", "--hostname", f"ci-{os.getpid()}@%h"],
+        env=env,
+    )
+    celery_app.conf.task_always_eager = False
+    try:
+        deadline = time.monotonic() + 60
+        while not celery_app.control.ping(timeout=1.0):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the Celery worker did not come up")
+        yield worker
+    finally:
+        celery_app.conf.task_always_eager = True
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
