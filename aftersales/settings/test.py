@@ -17,3 +17,4 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 if env.bool("AFTERSALES_WORKER", default=False):
     # The worker started by the `celery_worker_process` fixture runs tasks for real on Redis.
     CELERY_TASK_ALWAYS_EAGER = False
+WHITENOISE_AUTOREFRESH = True  # serve from the finders: tests never run collectstatic
