@@ -72,20 +72,26 @@ def celery_worker_process(transactional_db):
         "DJANGO_SETTINGS_MODULE": "aftersales.settings.test",
         "AFTERSALES_WORKER": "1",
     }
+    # A queue of our own, so parallel test processes (pytest-xdist) never run each other's tasks.
+    queue = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+    hostname = f"{queue}@localhost"
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "aftersales", "worker", "--pool=solo", "--loglevel=INFO",
-         "--without-gossip", "--without-mingle", "--hostname", f"ci-{os.getpid()}@%h"],
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "-Q", queue, "--hostname", hostname],
         env=env,
     )
+    previous_queue = celery_app.conf.task_default_queue
     celery_app.conf.task_always_eager = False
+    celery_app.conf.task_default_queue = queue
     try:
         deadline = time.monotonic() + 60
-        while not celery_app.control.ping(timeout=1.0):
+        while not celery_app.control.ping(destination=[hostname], timeout=1.0):
             if worker.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the Celery worker did not come up")
         yield worker
     finally:
         celery_app.conf.task_always_eager = True
+        celery_app.conf.task_default_queue = previous_queue
         worker.terminate()
         try:
             worker.wait(timeout=20)
