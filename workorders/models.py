@@ -17,6 +17,14 @@ from .choices import (
     WorkOrderStatus,
     WorkOrderType,
 )
+from .querysets import (
+    ComplaintQuerySet,
+    CustomerQuerySet,
+    PartsLineQuerySet,
+    SurveyQuerySet,
+    VehicleQuerySet,
+    WorkOrderQuerySet,
+)
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 HOURS = {"max_digits": 7, "decimal_places": 2}
@@ -39,6 +47,7 @@ class Customer(models.Model):
     vip = models.BooleanField(_("VIP"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+    objects = CustomerQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -69,6 +78,7 @@ class Vehicle(models.Model):
         Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="vehicles", verbose_name=_("owner")
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+    objects = VehicleQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -144,6 +154,7 @@ class WorkOrder(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+    objects = WorkOrderQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -266,6 +277,7 @@ class PartsLine(models.Model):
     # Whether the dealer's stock covered the line when it was requested; the fill rate counts these.
     filled_from_stock = models.BooleanField(_("filled from stock"), default=False)
     requested_at = models.DateTimeField(_("requested at"))
+    objects = PartsLineQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -329,6 +341,7 @@ class Survey(models.Model):
     )
     comment = models.TextField(_("comment"), blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+    objects = SurveyQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["csi"])
 
     class Meta:
@@ -381,6 +394,7 @@ class Complaint(models.Model):
     escalated = models.BooleanField(_("escalated to headquarters"), default=False)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+    objects = ComplaintQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
