@@ -2,6 +2,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .querysets import DealerDayFactQuerySet
+
 MONEY = {"max_digits": 16, "decimal_places": 2, "default": 0}
 HOURS = {"max_digits": 14, "decimal_places": 2, "default": 0}
 
@@ -11,7 +13,7 @@ class DealerDayFact(models.Model):
 
     Every KPI in kpi.definitions is Σ(its numerator measures) / Σ(its denominator measure) over any set of
     these rows, so a region's or a period's value is never an average of averages. Rows are rebuilt by
-    kpi.services.rollup, which replaces a dealer-day range as a whole (idempotent).
+    kpi.services.kpi_rollup, which replaces a dealer-day range as a whole (idempotent).
     """
 
     dealer = models.ForeignKey("dealers.Dealer", on_delete=models.CASCADE, related_name="day_facts", verbose_name=_("dealer"))
@@ -61,6 +63,8 @@ class DealerDayFact(models.Model):
     technicians_active = models.IntegerField(_("active technicians"), default=0)
     technicians_hv = models.IntegerField(_("technicians with valid HV certification"), default=0)
     computed_at = models.DateTimeField(_("computed at"), auto_now=True)
+
+    objects = DealerDayFactQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("dealer-day fact")

@@ -1,0 +1,346 @@
+"""The portable engine: Django aggregation grouped by dealer and local day (SQLite and PostgreSQL).
+
+Each source is one values().annotate() query whose rows are (dealer, day, measures); the work orders are
+never loaded, only their per-day sums. The inventory snapshot streams the ledger's daily sums through
+kpi.rollup.inventory. Memory: a dict of the window's dealer-days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DateTimeField,
+    DecimalField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Sum,
+)
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear, TruncDate
+from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
+
+from dealers.models import Dealer
+from parts.choices import MovementKind, PartsOrderKind, PartsOrderStatus
+from parts.models import PartsOrder, StockMovement
+from training.choices import HV_CERTIFICATION_CODE
+from training.models import Certification, Technician
+from workorders.choices import Channel, WorkOrderStatus, WorkOrderType
+from workorders.models import Complaint, PartsLine, Survey, WorkOrder
+
+from . import inventory
+from .common import (
+    EXT_WARRANTY_YEARS,
+    FACT_FIELDS,
+    FTF_TYPES,
+    NEV,
+    RETURNING_WINDOW,
+    Window,
+    comeback_days,
+    hours,
+    stored,
+)
+
+SUM_FIELD = DecimalField(max_digits=28, decimal_places=4)
+CANCELLED = WorkOrderStatus.CANCELLED
+Key = tuple[int, dt.date]
+
+
+def _sum(expression, **kwargs) -> Sum:
+    return Sum(expression, output_field=SUM_FIELD, **kwargs)
+
+
+def _duration(later: str, earlier: str) -> ExpressionWrapper:
+    return ExpressionWrapper(F(later) - F(earlier), output_field=DurationField())
+
+
+def _microseconds(value: dt.timedelta | None) -> int:
+    return 0 if value is None else value // dt.timedelta(microseconds=1)
+
+
+def _ymd(year, month, day):
+    return year * 10000 + month * 100 + day
+
+
+def _delivered(w: Window) -> Iterator[tuple[Key, dict]]:
+    tz = w.tz
+    outer_delivered = ExpressionWrapper(OuterRef("delivered_at"), output_field=DateTimeField())
+    comebacks = (
+        WorkOrder.objects.filter(comeback_of=OuterRef("pk"))
+        .exclude(status=CANCELLED)
+        .annotate(
+            gap=ExpressionWrapper(
+                TruncDate("opened_at", tzinfo=tz) - TruncDate(outer_delivered, tzinfo=tz), output_field=DurationField()
+            )
+        )
+        .filter(gap__lte=dt.timedelta(days=comeback_days()))
+    )
+    earlier = WorkOrder.objects.filter(
+        customer_id=OuterRef("customer_id"),
+        status=WorkOrderStatus.DELIVERED,
+        delivered_at__lt=OuterRef("delivered_at"),
+        delivered_at__gte=outer_delivered - RETURNING_WINDOW,
+    )
+    rows = (
+        WorkOrder.objects.filter(
+            dealer_id__in=w.dealer_ids, status=WorkOrderStatus.DELIVERED, delivered_at__gte=w.lo, delivered_at__lt=w.hi
+        )
+        .annotate(day=TruncDate("delivered_at", tzinfo=tz))
+        .values("dealer_id", "day")
+        .order_by()
+        .annotate(
+            delivered_count=Count("id"),
+            output_value=_sum(F("labour_amount") + F("parts_amount")),
+            gross_profit=_sum(
+                F("labour_amount") + F("parts_amount") - F("parts_cost") - F("actual_hours") * F("dealer__labour_cost_rate")
+            ),
+            cycle=Sum(_duration("delivered_at", "opened_at")),
+            promised_count=Count("id", filter=Q(promised_at__isnull=False)),
+            on_time_count=Count("id", filter=Q(delivered_at__lte=F("promised_at"))),
+            ftf_eligible=Count("id", filter=Q(type__in=FTF_TYPES)),
+            ftf_ok=Count("id", filter=Q(type__in=FTF_TYPES) & ~Exists(comebacks)),
+            nev_count=Count("id", filter=Q(vehicle__powertrain__in=NEV)),
+            returning_count=Count("id", filter=Q(Exists(earlier))),
+            accident_count=Count("id", filter=Q(type=WorkOrderType.ACCIDENT)),
+            flat_rate_hours=_sum("flat_rate_hours"),
+            actual_hours=_sum("actual_hours"),
+        )
+    )
+    for row in rows:
+        row["cycle_hours"] = hours(_microseconds(row.pop("cycle")))
+        yield (row.pop("dealer_id"), row.pop("day")), row
+
+
+def _opened(w: Window) -> Iterator[tuple[Key, dict]]:
+    tz = w.tz
+    reg = "vehicle__first_registered_on"
+    under_age = Q(
+        GreaterThan(
+            _ymd(ExtractYear(reg) + EXT_WARRANTY_YEARS, ExtractMonth(reg), ExtractDay(reg)),
+            _ymd(
+                ExtractYear("opened_at", tzinfo=tz), ExtractMonth("opened_at", tzinfo=tz), ExtractDay("opened_at", tzinfo=tz)
+            ),
+        ),
+        **{f"{reg}__isnull": False},
+    ) | Q(
+        GreaterThanOrEqual(F("vehicle__model_year"), ExtractYear("opened_at", tzinfo=tz) - (EXT_WARRANTY_YEARS - 1)),
+        **{f"{reg}__isnull": True},
+    )
+    rows = (
+        WorkOrder.objects.filter(dealer_id__in=w.dealer_ids, opened_at__gte=w.lo, opened_at__lt=w.hi)
+        .exclude(status=CANCELLED)
+        .annotate(day=TruncDate("opened_at", tzinfo=tz))
+        .values("dealer_id", "day")
+        .order_by()
+        .annotate(
+            opened_count=Count("id"),
+            online_opened=Count("id", filter=Q(channel=Channel.ONLINE)),
+            ext_eligible=Count("id", filter=under_age),
+            ext_sold=Count("id", filter=under_age & Q(extended_warranty_sold=True)),
+        )
+    )
+    for row in rows:
+        yield (row.pop("dealer_id"), row.pop("day")), row
+
+
+def _surveys(w: Window) -> Iterator[tuple[Key, dict]]:
+    rows = (
+        Survey.objects.filter(dealer_id__in=w.dealer_ids, answered_at__gte=w.lo, answered_at__lt=w.hi)
+        .exclude(work_order__status=CANCELLED)
+        .annotate(day=TruncDate("answered_at", tzinfo=w.tz))
+        .values("dealer_id", "day")
+        .order_by()
+        .annotate(
+            survey_count=Count("id"),
+            csi_sum=_sum("csi"),
+            promoters=Count("id", filter=Q(recommend__gte=9)),
+            detractors=Count("id", filter=Q(recommend__lte=6)),
+        )
+    )
+    for row in rows:
+        yield (row.pop("dealer_id"), row.pop("day")), row
+
+
+def _complaints(w: Window) -> Iterator[tuple[Key, dict]]:
+    tz = w.tz
+    base = Complaint.objects.filter(dealer_id__in=w.dealer_ids)
+    opened = (
+        base.filter(opened_at__gte=w.lo, opened_at__lt=w.hi)
+        .annotate(day=TruncDate("opened_at", tzinfo=tz))
+        .values("dealer_id", "day")
+        .order_by()
+        .annotate(
+            complaints_opened=Count("id"),
+            complaints_resolved_48h=Count(
+                "id", filter=Q(resolved_at__isnull=False, resolved_at__lte=F("opened_at") + dt.timedelta(hours=48))
+            ),
+        )
+    )
+    closed = (
+        base.filter(closed_at__gte=w.lo, closed_at__lt=w.hi)
+        .annotate(day=TruncDate("closed_at", tzinfo=tz))
+        .values("dealer_id", "day")
+        .order_by()
+        .annotate(complaints_closed=Count("id"), closure=Sum(_duration("closed_at", "opened_at")))
+    )
+    escalated = (
+        base.filter(escalated=True, escalated_at__gte=w.lo, escalated_at__lt=w.hi)
+        .annotate(day=TruncDate("escalated_at", tzinfo=tz))
+        .values("dealer_id", "day")
+        .order_by()
+        .annotate(escalated_count=Count("id"))
+    )
+    for row in opened:
+        yield (row.pop("dealer_id"), row.pop("day")), row
+    for row in closed:
+        row["closure_hours"] = hours(_microseconds(row.pop("closure")))
+        yield (row.pop("dealer_id"), row.pop("day")), row
+    for row in escalated:
+        yield (row.pop("dealer_id"), row.pop("day")), row
+
+
+def _parts_lines(w: Window) -> Iterator[tuple[Key, dict]]:
+    rows = (
+        PartsLine.objects.filter(
+            work_order__dealer_id__in=w.dealer_ids, requested_at__gte=w.lo, requested_at__lt=w.hi
+        )
+        .exclude(work_order__status=CANCELLED)
+        .annotate(day=TruncDate("requested_at", tzinfo=w.tz))
+        .values("work_order__dealer_id", "day")
+        .order_by()
+        .annotate(parts_lines_requested=Count("id"), parts_lines_filled=Count("id", filter=Q(filled_from_stock=True)))
+    )
+    for row in rows:
+        yield (row.pop("work_order__dealer_id"), row.pop("day")), row
+
+
+def _urgent_orders(w: Window) -> Iterator[tuple[Key, dict]]:
+    rows = (
+        PartsOrder.objects.filter(
+            dealer_id__in=w.dealer_ids,
+            kind=PartsOrderKind.URGENT,
+            status=PartsOrderStatus.RECEIVED,
+            received_at__gte=w.lo,
+            received_at__lt=w.hi,
+        )
+        .annotate(day=TruncDate("received_at", tzinfo=w.tz))
+        .values("dealer_id", "day")
+        .order_by()
+        .annotate(urgent_received=Count("id"), lead=Sum(_duration("received_at", "ordered_at")))
+    )
+    for row in rows:
+        row["urgent_hours"] = hours(_microseconds(row.pop("lead")))
+        yield (row.pop("dealer_id"), row.pop("day")), row
+
+
+def _capacity(w: Window) -> Iterator[tuple[Key, dict]]:
+    for dealer in Dealer.objects.filter(id__in=w.dealer_ids).only("id", "bays", "opens_at", "closes_at", "opened_on", "active"):
+        if not dealer.active:
+            continue
+        seconds = (
+            dt.datetime.combine(dt.date.min, dealer.closes_at) - dt.datetime.combine(dt.date.min, dealer.opens_at)
+        ).total_seconds()
+        capacity = Decimal(dealer.bays) * Decimal(int(seconds)) / 3600
+        for day in w.days:
+            if dealer.opened_on is None or dealer.opened_on <= day:
+                yield (dealer.id, day), {"capacity_hours": capacity}
+
+
+def _technicians(w: Window) -> Iterator[tuple[Key, dict]]:
+    """Head counts as of each day; technicians and certifications are few, so they are counted here."""
+    technicians = list(
+        Technician.objects.filter(dealer_id__in=w.dealer_ids, active=True)
+        .filter(Q(hired_on__isnull=True) | Q(hired_on__lte=w.end), Q(left_on__isnull=True) | Q(left_on__gt=w.start))
+        .values_list("id", "dealer_id", "hired_on", "left_on")
+    )
+    certified: dict[int, list[tuple[dt.date, dt.date]]] = {}
+    for technician_id, issued_on, expires_on in Certification.objects.filter(
+        technician_id__in=[t[0] for t in technicians],
+        type__code=HV_CERTIFICATION_CODE,
+        issued_on__lte=w.end,
+        expires_on__gt=w.start,
+    ).values_list("technician_id", "issued_on", "expires_on"):
+        certified.setdefault(technician_id, []).append((issued_on, expires_on))
+    counts: dict[Key, dict] = {}
+    for technician_id, dealer_id, hired_on, left_on in technicians:
+        for day in w.days:
+            if (hired_on is not None and hired_on > day) or (left_on is not None and left_on <= day):
+                continue
+            row = counts.setdefault((dealer_id, day), {"technicians_active": 0, "technicians_hv": 0})
+            row["technicians_active"] += 1
+            if any(issued <= day < expires for issued, expires in certified.get(technician_id, ())):
+                row["technicians_hv"] += 1
+    yield from counts.items()
+
+
+def _ledger(w: Window) -> Iterator[inventory.LedgerDay]:
+    rows = (
+        StockMovement.objects.filter(dealer_id__in=w.dealer_ids, at__lt=w.hi)
+        .annotate(day=TruncDate("at", tzinfo=w.tz))
+        .values("dealer_id", "part_id", "day")
+        .annotate(
+            quantity_sum=Sum("quantity"),
+            issue_quantity=Sum("quantity", filter=Q(kind__in=[MovementKind.ISSUE, MovementKind.RETURN])),
+            issues=Count("id", filter=Q(kind=MovementKind.ISSUE)),
+            cost=Max("part__cost"),
+        )
+        .order_by("dealer_id", "part_id", "day")
+    )
+    for row in rows.iterator(chunk_size=5000):
+        yield inventory.LedgerDay(
+            dealer_id=row["dealer_id"],
+            part_id=row["part_id"],
+            day=row["day"],
+            quantity=int(row["quantity_sum"]),
+            # Issues are negative in the ledger, returns positive: the issued quantity is minus their sum.
+            issue_quantity=-int(row["issue_quantity"] or 0),
+            issued=bool(row["issues"]),
+            cost=Decimal(row["cost"]),
+        )
+
+
+SOURCES = (_delivered, _opened, _surveys, _complaints, _parts_lines, _urgent_orders, _capacity, _technicians)
+
+
+def compute(window: Window) -> Iterator[tuple[int, dt.date, dict[str, int | Decimal]]]:
+    """Every (dealer, day) of the window with all its measures, as stored."""
+    facts: dict[Key, dict[str, object]] = {}
+    for source in SOURCES:
+        for key, measures in source(window):
+            facts.setdefault(key, {}).update(measures)
+    snapshots = inventory.snapshot(_ledger(window), dealer_ids=window.dealer_ids, start=window.start, end=window.end)
+    for dealer_id in window.dealer_ids:
+        stock = snapshots[dealer_id]
+        for i, day in enumerate(window.days):
+            measures = facts.get((dealer_id, day), {})
+            for name, values in stock.items():
+                measures[name] = values[i]
+            yield dealer_id, day, {field: stored(field, measures.get(field)) for field in FACT_FIELDS}
+
+
+def write(window: Window, *, batch_size: int = 1000) -> int:
+    """Replace the window's dealer-day rows; the caller holds the transaction and the lock."""
+    from kpi.models import DealerDayFact
+
+    DealerDayFact.objects.filter(
+        dealer_id__in=window.dealer_ids, day__gte=window.start, day__lte=window.end
+    ).delete()
+    batch: list[DealerDayFact] = []
+    written = 0
+    for dealer_id, day, measures in compute(window):
+        batch.append(DealerDayFact(dealer_id=dealer_id, day=day, **measures))
+        if len(batch) >= batch_size:
+            DealerDayFact.objects.bulk_create(batch)
+            written += len(batch)
+            batch = []
+    if batch:
+        DealerDayFact.objects.bulk_create(batch)
+        written += len(batch)
+    return written

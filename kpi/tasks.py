@@ -1,0 +1,87 @@
+"""Celery wrappers around the roll-up services; no business rule lives here.
+
+Both tasks are safe to redo: a roll-up replaces its dealer-day rows in one transaction, so a worker killed
+mid-run (acks_late + reject_on_worker_lost: the message goes back to the queue) or a retry after a
+database error ends with the same facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from celery import shared_task
+from django.apps import apps
+from django.db import InterfaceError, OperationalError, close_old_connections, connections
+
+from .services import RollupError, kpi_rollup, kpi_rollup_trailing
+
+logger = logging.getLogger(__name__)
+
+RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 5,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+}
+
+
+def _refresh_connections() -> None:
+    """Drop broken or expired connections before and after the work (CONN_HEALTH_CHECKS does the probing).
+
+    Skipped when the task runs eagerly inside a caller's transaction: closing would abort that transaction.
+    """
+    if not any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
+        close_old_connections()
+
+
+def _parse_day(value: str, name: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise RollupError(f"{name}: {value!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+@shared_task(**RETRY)
+def kpi_rollup_task(start: str, end: str, dealer_ids: list[int] | None = None) -> dict:
+    """Roll up [start, end] (ISO dates, inclusive) for the dealers given, or all of them."""
+    _refresh_connections()
+    try:
+        result = kpi_rollup(start=_parse_day(start, "start"), end=_parse_day(end, "end"), dealer_ids=dealer_ids)
+    finally:
+        _refresh_connections()
+    return {"start": start, "end": end, **result.as_dict()}
+
+
+@shared_task(**RETRY)
+def nightly_rollup_task() -> dict:
+    """The trailing KPI_ROLLUP_TRAILING_DAYS days ending yesterday (region time); then the digests."""
+    _refresh_connections()
+    try:
+        results = kpi_rollup_trailing()
+    finally:
+        _refresh_connections()
+    summary = {
+        "windows": len(results),
+        "days": max((r.days for r in results), default=0),
+        "dealers": sum(r.dealers for r in results),
+        "rows": sum(r.rows for r in results),
+        "seconds": round(sum(r.seconds for r in results), 3),
+    }
+    if apps.is_installed("digests"):
+        _send_digests()
+    return summary
+
+
+def _send_digests() -> None:
+    # Imported lazily: the digests app is optional and imports the KPI selectors itself.
+    from digests.tasks import send_due_digests_task
+
+    try:
+        send_due_digests_task.delay()
+    except Exception:
+        # The facts are committed; a failure to queue the digests must not make the roll-up run again.
+        logger.exception("kpi nightly roll-up done, but queueing the digests failed")
