@@ -96,3 +96,103 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.dealer or self.region}"
+
+
+class ApiTokenScope(models.TextChoices):
+    DEALERS = "dealers", _("Listed dealers")
+    REGION = "region", _("Whole region")
+
+
+class ApiTokenAccess(models.TextChoices):
+    READ = "read", _("Read only")
+    READ_WRITE = "read_write", _("Read and write")
+
+
+class ApiToken(models.Model):
+    """A DMS client's credential for the integration API (aftersales.api.authentication).
+
+    Only the SHA-256 of the secret is stored; the raw token (`<prefix>.<secret>`) is shown once, when an
+    admin issues it. The prefix is not secret: it identifies the token in lists and security logs.
+    """
+
+    name = models.CharField(_("client name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(_("key hash (SHA-256)"), max_length=64, unique=True, editable=False)
+    region = models.ForeignKey(
+        Region, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("region")
+    )
+    scope = models.CharField(_("scope"), max_length=16, choices=ApiTokenScope.choices, default=ApiTokenScope.DEALERS)
+    dealers = models.ManyToManyField(
+        Dealer, blank=True, related_name="api_tokens", verbose_name=_("dealers"),
+        help_text=_("The dealers a dealer-scoped token reaches; ignored for a region-wide token."),
+    )
+    access = models.CharField(_("access"), max_length=16, choices=ApiTokenAccess.choices, default=ApiTokenAccess.READ)
+    # The token's service account: never logs in (unusable password, no memberships); it is who the
+    # audit history and status changes name when the DMS writes.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="api_token_account",
+        editable=False, verbose_name=_("service account"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("created by"),
+    )
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def read_write(self) -> bool:
+        return self.access == ApiTokenAccess.READ_WRITE
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a POST sent with an `Idempotency-Key`, replayed for 24 h to the same client."""
+
+    client = models.CharField(_("client"), max_length=64)  # "token:<id>" or "user:<id>"
+    key = models.CharField(_("idempotency key"), max_length=255)
+    method = models.CharField(_("method"), max_length=8)
+    path = models.CharField(_("path"), max_length=500)
+    request_hash = models.CharField(_("request hash"), max_length=64)
+    # Null while the first request is still running: a concurrent retry gets 409 instead of a second write.
+    status_code = models.PositiveSmallIntegerField(_("status code"), null=True, blank=True)
+    response_body = models.TextField(_("response body"), blank=True)
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        constraints = [models.UniqueConstraint(fields=["client", "key"], name="idempotency_unique_client_key")]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.key}"
+
+
+class ApiTask(models.Model):
+    """A background task queued through the API, remembered with its creator: only they may read its state."""
+
+    task_id = models.CharField(_("task id"), max_length=64, unique=True)
+    name = models.CharField(_("task"), max_length=100)
+    client = models.CharField(_("client"), max_length=64)  # same form as IdempotencyRecord.client
+    arguments = models.JSONField(_("arguments"), default=dict)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Filled when the task ran in-process (no broker) and its outcome was known at once.
+    state = models.CharField(_("state"), max_length=16, blank=True)
+    result = models.JSONField(_("result"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API task")
+        verbose_name_plural = _("API tasks")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.task_id}"

@@ -127,13 +127,35 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Tokens for DMS clients first (so a missing credential answers 401 with WWW-Authenticate), then the
+    # browser's session; both principals answer scope through aftersales.api.scope.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "aftersales.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["aftersales.api.permissions.ApiAccess"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "aftersales.api.pagination.KeysetPagination",
+    "DEFAULT_PARSER_CLASSES": ["aftersales.api.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "aftersales.api.throttling.ApiTokenThrottle",
+        "aftersales.api.throttling.ApiUserThrottle",
+        "aftersales.api.throttling.ApiAnonThrottle",
+    ],
+    "EXCEPTION_HANDLER": "aftersales.api.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
 }
+# Requests per client; read at each request (aftersales.api.throttling), so tests can lower them.
+API_THROTTLE_RATES = {
+    "token": env("API_THROTTLE_TOKEN", default="1200/min"),
+    "user": env("API_THROTTLE_USER", default="600/min"),
+    "anon": env("API_THROTTLE_ANON", default="60/min"),
+}
+# A bulk upload of 1,000 work orders is about 1.5 MB of JSON; anything past this is refused with 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=8 * 1024 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "aftersales DMS API",
     "DESCRIPTION": "Work orders, parts, complaints, surveys, training and KPIs of a region's dealers.",
@@ -142,6 +164,23 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_AUTHENTICATION": [
+        "aftersales.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "ENUM_NAME_OVERRIDES": {
+        "WorkOrderStatusEnum": "workorders.choices.WorkOrderStatus",
+        "WorkOrderChannelEnum": "workorders.choices.Channel",
+        "ComplaintChannelEnum": "workorders.choices.ComplaintChannel",
+        "CustomerKindEnum": "workorders.choices.CustomerKind",
+        "DealerKindEnum": "dealers.choices.DealerKind",
+        "PartsOrderStatusEnum": "parts.choices.PartsOrderStatus",
+        "PartsOrderKindEnum": "parts.choices.PartsOrderKind",
+        "MovementKindEnum": "parts.choices.MovementKind",
+    },
 }
 
 # Celery: with no REDIS_URL, tasks run in-process (eager) so the demo needs no broker.
@@ -195,5 +234,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Authentication failures and refused accesses, one JSON event a line (aftersales.api.security).
+        "aftersales.security": {"level": "INFO"},
+    },
 }
