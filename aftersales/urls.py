@@ -10,6 +10,8 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("kpi/", include("kpi.urls")),
+    path("dealers/", include("dealers.urls")),
     path("api/", include("aftersales.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),
