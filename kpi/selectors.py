@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import TruncMonth, TruncWeek
 
 from dealers.models import Dealer
@@ -141,7 +141,7 @@ def kpi_series(
     kpis = kpis_for(codes)
     ids = _dealer_ids(dealer_ids)
     measures = measures_for(kpis)
-    bucket = {"day": "day", "week": TruncWeek("day"), "month": TruncMonth("day")}[by]
+    bucket = {"day": F("day"), "week": TruncWeek("day"), "month": TruncMonth("day")}[by]
     rows = (
         DealerDayFact.objects.for_dealers(ids)
         .between(start, end)

@@ -1,0 +1,156 @@
+"""The roll-up's edges: local days, late data, empty days, scope, bad input."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from kpi.models import DealerDayFact
+from kpi.selectors import kpi_by_dealer, kpi_values
+from kpi.services import RollupError, kpi_rollup, kpi_rollup_trailing
+from tests.dealers.factories import DealerFactory, RegionFactory
+from tests.workorders.factories import SurveyFactory, WorkOrderFactory
+from workorders.choices import WorkOrderStatus
+
+from .scenarios import D, day, delivered, local
+
+pytestmark = pytest.mark.django_db
+UTC = dt.UTC
+
+
+def fact(dealer, when):
+    return DealerDayFact.objects.get(dealer=dealer, day=when)
+
+
+def test_delivery_at_2359_and_0001_shanghai_time_land_on_their_local_days(dealer):
+    # 23:59 on D in Shanghai is 15:59 UTC on D; 00:01 on D+1 is 16:01 UTC on D: the same UTC day,
+    # different local days.
+    late = delivered(dealer, local(D, "09:00"), local(D, "23:59"), labour_amount=100)
+    early = delivered(dealer, local(D, "09:00"), local(day(1), "00:01"), labour_amount=200)
+    assert late.delivered_at.astimezone(UTC).date() == early.delivered_at.astimezone(UTC).date() == D
+    kpi_rollup(start=D, end=day(1))
+    assert (fact(dealer, D).delivered_count, fact(dealer, D).output_value) == (1, Decimal(100))
+    assert (fact(dealer, day(1)).delivered_count, fact(dealer, day(1)).output_value) == (1, Decimal(200))
+
+
+def test_days_follow_each_regions_time_zone():
+    # 17:30 UTC on D is 01:30 on D+1 in Shanghai but 23:30 on D in Urumqi (UTC+6).
+    east = DealerFactory(region=RegionFactory())
+    west = DealerFactory(region=RegionFactory(code="west", name="西北区", timezone="Asia/Urumqi"))
+    moment = dt.datetime.combine(D, dt.time(17, 30), tzinfo=UTC)
+    for dealer in (east, west):
+        delivered(dealer, moment - dt.timedelta(hours=5), moment)
+    result = kpi_rollup(start=D, end=day(1))
+    assert result.dealers == 2 and result.rows == 4
+    assert (fact(east, D).delivered_count, fact(east, day(1)).delivered_count) == (0, 1)
+    assert (fact(west, D).delivered_count, fact(west, day(1)).delivered_count) == (1, 0)
+
+
+def test_late_survey_lands_on_its_answer_day_at_the_next_nightly_rollup(dealer):
+    work_order = delivered(dealer, local(D, "09:00"), local(D, "15:00"))
+    kpi_rollup_trailing(now=local(day(1), "02:00"))  # the night after delivery: no survey yet
+    assert fact(dealer, D).survey_count == 0
+    assert DealerDayFact.objects.filter(dealer=dealer, day__gt=D).count() == 0
+    SurveyFactory(work_order=work_order, answered_at=local(day(10), "19:00"), recommend=10)
+    kpi_rollup_trailing(now=local(day(11), "02:00"))  # 35 days ending D+10
+    assert fact(dealer, D).survey_count == 0
+    assert fact(dealer, D).delivered_count == 1
+    assert (fact(dealer, day(10)).survey_count, fact(dealer, day(10)).promoters) == (1, 1)
+    assert DealerDayFact.objects.filter(dealer=dealer, day__gte=day(10) - dt.timedelta(days=34)).count() == 35
+
+
+def test_a_day_without_work_orders_has_no_value_not_zero(dealer):
+    delivered(dealer, local(D, "09:00"), local(D, "15:00"), promised_at=local(D, "16:00"), labour_amount=100)
+    kpi_rollup(start=D, end=day(1))
+    empty = kpi_values(dealer_ids=[dealer.id], start=day(1), end=day(1), compare=False)
+    # A plain count is 0 on a day that was rolled up; every ratio over that day has no value.
+    assert empty["ro_count"].value == 0
+    for code in ("gross_margin", "avg_cycle_hours", "on_time_rate", "csi", "first_time_fix_rate", "labour_efficiency"):
+        assert empty[code].value is None, code
+        assert empty[code].status == ""
+    busy = kpi_values(dealer_ids=[dealer.id], start=D, end=D, compare=False)
+    assert busy["on_time_rate"].value == 100
+
+
+def test_region_value_is_sum_over_sum_not_the_mean_of_dealer_values(region):
+    # Big dealer: 9 of 10 delivered on time (90 %). Small dealer: 0 of 1 (0 %).
+    # Region: 9 / 11 = 81.8 %; the mean of the dealers' values would be 45 %.
+    big, small = DealerFactory(region=region), DealerFactory(region=region)
+    for _ in range(9):
+        delivered(big, local(D, "09:00"), local(D, "12:00"), promised_at=local(D, "17:00"))
+    delivered(big, local(D, "09:00"), local(D, "18:00"), promised_at=local(D, "17:00"))
+    delivered(small, local(D, "09:00"), local(D, "18:00"), promised_at=local(D, "17:00"))
+    kpi_rollup(start=D, end=D)
+    region_value = kpi_values(dealer_ids=[big.id, small.id], start=D, end=D, codes=["on_time_rate"])["on_time_rate"]
+    per_dealer = kpi_by_dealer(dealer_ids=[big.id, small.id], start=D, end=D, codes=["on_time_rate"])
+    values = [per_dealer[d.id]["on_time_rate"].value for d in (big, small)]
+    assert values == [90, 0]
+    assert region_value.value == Decimal(900) / Decimal(11)
+    assert region_value.value != sum(values) / 2
+
+
+def test_rollup_writes_a_row_for_every_dealer_and_day(region):
+    dealers = [DealerFactory(region=region) for _ in range(3)]
+    result = kpi_rollup(start=D, end=day(6))
+    assert (result.days, result.dealers, result.rows) == (7, 3, 21)
+    assert DealerDayFact.objects.filter(dealer__in=dealers).count() == 21
+
+
+def test_rerun_replaces_facts_when_the_source_changed(dealer):
+    work_order = delivered(dealer, local(D, "09:00"), local(D, "15:00"), labour_amount=100)
+    kpi_rollup(start=D, end=D)
+    assert fact(dealer, D).output_value == 100
+    work_order.status = WorkOrderStatus.CANCELLED
+    work_order.save()
+    kpi_rollup(start=D, end=D)
+    assert (fact(dealer, D).delivered_count, fact(dealer, D).output_value, fact(dealer, D).opened_count) == (0, 0, 0)
+    assert DealerDayFact.objects.filter(dealer=dealer, day=D).count() == 1
+
+
+def test_rollup_for_some_dealers_leaves_the_others_alone(dealer, other_dealer):
+    delivered(dealer, local(D, "09:00"), local(D, "15:00"))
+    delivered(other_dealer, local(D, "09:00"), local(D, "15:00"))
+    kpi_rollup(start=D, end=D)
+    WorkOrderFactory(dealer=other_dealer, opened_at=local(D), status=WorkOrderStatus.IN_PROGRESS)
+    result = kpi_rollup(start=D, end=D, dealer_ids=[dealer.id])
+    assert (result.dealers, result.rows) == (1, 1)
+    assert fact(other_dealer, D).opened_count == 1  # not rebuilt: still the first run's count
+
+
+def test_comeback_at_another_dealer_counts(region):
+    first, second = DealerFactory(region=region), DealerFactory(region=region)
+    original = delivered(first, local(D, "09:00"), local(D, "15:00"))
+    WorkOrderFactory(dealer=second, opened_at=local(day(5)), comeback_of=original, vehicle=original.vehicle,
+                     status=WorkOrderStatus.IN_PROGRESS)
+    kpi_rollup(start=D, end=D)
+    assert (fact(first, D).ftf_eligible, fact(first, D).ftf_ok) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"start": day(1), "end": D}, "starts .* after it ends"),
+        ({"start": D, "end": D, "dealer_ids": [999999]}, "unknown dealer ids: 999999"),
+        ({"start": D, "end": D, "dealer_ids": ["x"]}, "dealer ids must be integers"),
+        ({"start": "2025-03-10", "end": D}, "start and end must be dates"),
+        ({"start": D, "end": D, "engine": "fast"}, "unknown roll-up engine 'fast'"),
+    ],
+)
+def test_rollup_refuses_bad_input_with_a_clear_error(dealer, kwargs, message):
+    with pytest.raises(RollupError, match=message):
+        kpi_rollup(**kwargs)
+    assert not DealerDayFact.objects.exists()
+
+
+def test_region_with_an_unknown_time_zone_is_named(dealer):
+    dealer.region.timezone = "Mars/Olympus"
+    dealer.region.save()
+    with pytest.raises(RollupError, match="'Mars/Olympus' is not a known time zone"):
+        kpi_rollup(start=D, end=D)
+
+
+def test_trailing_window_length_comes_from_settings(dealer, settings):
+    settings.KPI_ROLLUP_TRAILING_DAYS = 3
+    (result,) = kpi_rollup_trailing(now=local(D, "02:00"))
+    assert (result.days, result.rows) == (3, 3)
+    assert sorted(DealerDayFact.objects.values_list("day", flat=True)) == [day(-3), day(-2), day(-1)]
