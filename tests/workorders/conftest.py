@@ -1,12 +1,27 @@
 """Fixtures of the workshop tests: one dealer's staff, another dealer's advisor, a part in stock."""
 
 import pytest
+from django.test import Client
+from django.utils import translation
 
 from dealers.choices import Role
 from tests.dealers.factories import make_user
 from tests.parts.factories import PartFactory
 from tests.training.factories import TechnicianFactory
 from tests.workorders.pngs import png_bytes
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Assertions read English messages; the zh-hans catalogue must not change what the tests see."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client():
+    # LocaleMiddleware follows Accept-Language: the pages answer in English for the assertions.
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""HTML views of the workshop, one module per area (see urls.py)."""
