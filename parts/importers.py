@@ -140,7 +140,9 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def read_table(file: IO[bytes] | bytes, *, filename: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+def read_table(
+    file: IO[bytes] | bytes, *, filename: str, rename: dict[str, str] | None = None
+) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """(normalised headers, [(line number in the file, {column: text})]) of a .csv or .xlsx file.
 
     Blank lines keep their place so line numbers match what the user sees; they are then skipped.
@@ -165,6 +167,7 @@ def read_table(file: IO[bytes] | bytes, *, filename: str) -> tuple[list[str], li
     except Exception as exc:  # openpyxl raises zipfile/XML errors of many kinds for a corrupt workbook
         raise ImportFileError(_("The file is not a readable workbook: %(error)s") % {"error": exc}) from exc
     headers = [_normalise_header(c) for c in frame.columns]
+    headers = [(rename or {}).get(h, h) for h in headers]
     if len(frame) > MAX_ROWS:
         raise ImportFileError(
             _("The file has %(rows)s rows; at most %(max)s can be imported at once.")
@@ -301,7 +304,8 @@ def import_catalogue(
     if user is not None and not policy.can(user, Action.CHANGE, Record.PART, None):
         raise PermissionDenied(_("You may not change the part catalogue."))
     result = ImportResult(kind="catalogue")
-    headers, rows = read_table(file, filename=filename)
+    # In a catalogue the part number column is "number"; "part number" / 零件号 mean the same.
+    headers, rows = read_table(file, filename=filename, rename={"part_number": "number"})
     result.rows = len(rows)
     if not _check_columns(headers, CATALOGUE_REQUIRED, CATALOGUE_COLUMNS, result):
         return result
