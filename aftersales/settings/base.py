@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "parts",
     "training",
     "kpi",
+    "digests",
 ]
 
 MIDDLEWARE = [
