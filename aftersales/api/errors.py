@@ -14,7 +14,10 @@ def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
     flat: dict[str, list[str]] = {}
     if isinstance(errors, dict):
         for key, value in errors.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(key, int):  # DRF reports list items by index in a dict: {0: {...}}
+                path = f"{prefix}[{key}]"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
             if key == "non_field_errors" and prefix:
                 path = prefix
             flat.update(_merge(flat, flatten_errors(value, path)))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.utils.translation import gettext as _
@@ -37,6 +38,9 @@ def _constraint_name(exc: IntegrityError) -> str:
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     request = context.get("request")
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"detail": _("The request body is too large."), "code": "request_too_large"},
+                        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, DjangoValidationError):
         from parts.services import OutOfStock
 
@@ -58,6 +62,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             status=status.HTTP_400_BAD_REQUEST,
         )
     response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.APIException) and isinstance(response.data, dict) \
+            and set(response.data) == {"detail"}:
+        codes = exc.get_codes()
+        if isinstance(codes, str):
+            response.data["code"] = codes  # machine-readable next to the human message
     if response is not None and request is not None:
         if isinstance(exc, exceptions.NotAuthenticated):
             security_event("auth_missing", request=request)

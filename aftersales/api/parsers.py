@@ -1,7 +1,8 @@
-"""A JSON parser that refuses bodies over DATA_UPLOAD_MAX_MEMORY_SIZE with 413, before reading them whole.
+"""A JSON parser that refuses bodies over DATA_UPLOAD_MAX_MEMORY_SIZE with 413, before parsing them.
 
-Django enforces that limit only when `request.body` is read; DRF's parsers read the stream instead, so
-without this a 10 MB body would be parsed in full.
+DRF (3.16+) hands JSON parsers `request.body`, where Django's own limit raises RequestDataTooBig (the
+exception handler answers 413); this parser keeps the same limit when it is given a raw stream instead,
+and refuses NaN/Infinity, which are not JSON.
 """
 
 from __future__ import annotations

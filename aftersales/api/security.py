@@ -36,7 +36,8 @@ def security_event(event: str, *, request: HttpRequest | None, token_prefix: str
         record["path"] = request.path
         record["method"] = request.method
         record["ip"] = client_ip(request)
-        user = getattr(request, "user", None)
+        # A DRF request still authenticating has no user yet: asking for one would authenticate again.
+        user = request.__dict__.get("_user") if hasattr(request, "_request") else getattr(request, "user", None)
         if user is not None and getattr(user, "is_authenticated", False) and not token_prefix:
             token = getattr(user, "api_token", None)
             record["token_prefix"] = token.prefix if token is not None else ""

@@ -100,3 +100,35 @@ def work_order_payload(dealer_code: str, external_id: str = "RO-1", *, vin: str 
     }
     payload.update(overrides)
     return payload
+
+
+@pytest.fixture
+def world(region, dealer, other_dealer, catalogue, technicians):
+    """One of each record at dealer A (`dealer`) and at dealer B (`other_dealer`), by their names."""
+    from kpi.models import KpiTarget
+    from parts import services as parts_services
+    from tests.parts.factories import StockFactory
+    from tests.training.factories import CertificationFactory
+    from tests.workorders.factories import ComplaintFactory, DeliveredWorkOrderFactory, SurveyFactory
+
+    records = {}
+    for key, d in (("a", dealer), ("b", other_dealer)):
+        wo = DeliveredWorkOrderFactory(dealer=d, external_id=f"WO-{key}")
+        stock = StockFactory(dealer=d, part=catalogue[0])
+        movement = parts_services.stock_receive(dealer=d, part=catalogue[0], quantity=10, external_id=f"MV-{key}")
+        order = parts_services.parts_order_create(dealer=d, kind="stock", lines=[(catalogue[1], 2)],
+                                                  external_id=f"PO-{key}")
+        records[key] = {
+            "dealer": d,
+            "work_order": wo,
+            "complaint": ComplaintFactory(dealer=d, external_id=f"CP-{key}", work_order=wo, customer=wo.customer),
+            "survey": SurveyFactory(work_order=wo, external_id=f"SV-{key}"),
+            "stock": stock,
+            "movement": movement,
+            "parts_order": order,
+            "technician": technicians[key],
+            "certification": CertificationFactory(technician=technicians[key]),
+            "kpi_target": KpiTarget.objects.create(kpi="csi", dealer=d, value=Decimal("96.5")),
+        }
+    records["region_target"] = KpiTarget.objects.create(kpi="csi", region=region, value=Decimal("95"))
+    return records
