@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from parts.querysets import stocks
+from parts.querysets import VALUE_FIELD, stocks
 from training.choices import HV_CERTIFICATION_CODE
 from training.models import Certification, Technician
 from workorders.choices import WorkOrderStatus
@@ -25,15 +25,48 @@ from workorders.querysets import COMPLAINT_SLA
 
 from . import policy
 from .models import Dealer
-from .policy import Record
+from .policy import Action, Record
 
 BOARD_LIMIT = 300
 ALERT_LIMIT = 25
 CERT_WARNING_DAYS = 60
 
 
+_MEMO_ATTR = "_dealer_pages_visible_ids"
+
+
+def visible_dealer_ids(user, record: Record = Record.DEALER, action: Action = Action.VIEW) -> frozenset[int]:
+    """dealers.policy.dealer_ids, asked once per request and kind of record.
+
+    The policy memoises a user's memberships but, for a regional manager, looks the region's dealers up on
+    every call; a dashboard asks for five kinds of record, each twice (may I show the section, and the
+    selector's own scoping). The answer is kept on the user object, which lives for one request.
+    """
+    memo = getattr(user, _MEMO_ATTR, None)
+    if memo is None:
+        memo = {}
+        try:
+            setattr(user, _MEMO_ATTR, memo)
+        except AttributeError:  # an object that takes no attributes: ask every time
+            return policy.dealer_ids(user, record, action)
+    key = (record, action)
+    if key not in memo:
+        memo[key] = policy.dealer_ids(user, record, action)
+    return memo[key]
+
+
+def can_view(user, record: Record, dealer_id: int) -> bool:
+    return dealer_id in visible_dealer_ids(user, record)
+
+
+def _scoped(queryset: QuerySet, user, record: Record, dealer_field: str = "dealer") -> QuerySet:
+    """policy.scope with the memoised answer: `queryset` narrowed to the dealers the user may view."""
+    ids = visible_dealer_ids(user, record)
+    return queryset.filter(**{("id__in" if dealer_field == "id" else f"{dealer_field}__in"): ids})
+
+
 def dealer_list(*, user) -> QuerySet[Dealer]:
-    return policy.scope(Dealer.objects.select_related("region"), user, Record.DEALER, dealer_field="id")
+    return _scoped(Dealer.objects.select_related("region"), user, Record.DEALER, dealer_field="id")
 
 
 def dealer_get(*, user, pk: int) -> Dealer:
@@ -84,7 +117,7 @@ class WorkshopBoard:
 def workshop_board(*, user, dealer: Dealer, now: dt.datetime | None = None) -> WorkshopBoard:
     """Open work orders by status, oldest first, with their age; overdue = past promised_at (one query)."""
     now = now or timezone.now()
-    queryset = policy.scope(WorkOrder.objects.filter(dealer=dealer), user, Record.WORK_ORDER)
+    queryset = _scoped(WorkOrder.objects.filter(dealer=dealer), user, Record.WORK_ORDER)
     orders = list(
         queryset.open().select_related("vehicle", "customer", "service_advisor").order_by("opened_at", "pk")[: BOARD_LIMIT + 1]
     )
@@ -115,11 +148,11 @@ class PartsAlerts:
 def parts_alerts(*, user, dealer: Dealer, now: dt.datetime | None = None) -> PartsAlerts:
     """Stock below its reorder point, and slow-moving stock (no issue in 180 days) with its value (5 queries)."""
     now = now or timezone.now()
-    base = policy.scope(stocks().filter(dealer=dealer), user, Record.STOCK).select_related("part")
+    base = _scoped(stocks().filter(dealer=dealer), user, Record.STOCK).select_related("part")
     below = base.below_reorder_point().with_inbound().order_by("part__number")
-    slow = base.slow_moving(now=now).with_value()
-    slow_total = slow.aggregate(count=Count("id"), value=Sum("value"))
-    slow = slow.with_last_issue().order_by("-value", "part__number")
+    slow = base.slow_moving(now=now)
+    slow_total = slow.aggregate(count=Count("id"), value=Sum(F("on_hand") * F("part__cost"), output_field=VALUE_FIELD))
+    slow = slow.with_value().with_last_issue().order_by("-value", "part__number")
     return PartsAlerts(
         below_reorder=list(below[:ALERT_LIMIT]),
         below_reorder_count=below.count(),
@@ -151,7 +184,7 @@ class Certifications:
 def certifications(*, user, dealer: Dealer, today: dt.date | None = None, days: int = CERT_WARNING_DAYS) -> Certifications:
     """Certifications of active technicians expiring within `days`, and who lacks a valid HV one (2 queries)."""
     today = today or timezone.localdate()
-    technicians = policy.scope(Technician.objects.filter(dealer=dealer, active=True), user, Record.TECHNICIAN)
+    technicians = _scoped(Technician.objects.filter(dealer=dealer, active=True), user, Record.TECHNICIAN)
     expiring = list(
         Certification.objects.filter(technician__in=technicians, expires_on__gte=today,
                                      expires_on__lte=today + dt.timedelta(days=days))
@@ -183,7 +216,7 @@ class ComplaintClock:
 def open_complaints(*, user, dealer: Dealer, now: dt.datetime | None = None) -> list[ComplaintClock]:
     """Unresolved complaints, most urgent first, with the time left on their 48 h clock (one query)."""
     now = now or timezone.now()
-    queryset = policy.scope(Complaint.objects.filter(dealer=dealer), user, Record.COMPLAINT)
+    queryset = _scoped(Complaint.objects.filter(dealer=dealer), user, Record.COMPLAINT)
     rows = queryset.filter(Q(resolved_at__isnull=True) & Q(closed_at__isnull=True)).select_related(
         "customer", "work_order").order_by("opened_at", "pk")
     clocks = []

@@ -24,7 +24,7 @@ from kpi.views import build_query, period_picker
 
 from . import policy, selectors
 from .models import Dealer
-from .policy import Action, Record
+from .policy import Record
 
 
 @login_required
@@ -44,7 +44,7 @@ def _kpi_rows(request: HttpRequest, dealer: Dealer, period) -> dict:
     # "Against the region": the dealers of this dealer's region whose figures this user may see. For staff
     # of a single dealer that is the dealer itself, and the comparison is left out rather than leaking
     # an aggregate of other dealers' numbers.
-    visible = policy.dealer_ids(request.user, Record.KPI)
+    visible = selectors.visible_dealer_ids(request.user, Record.KPI)
     region_ids = list(Dealer.objects.filter(region_id=dealer.region_id, id__in=visible).values_list("id", flat=True))
     region_values = None
     if len(region_ids) > 1:
@@ -64,9 +64,9 @@ def _kpi_rows(request: HttpRequest, dealer: Dealer, period) -> dict:
             "status": kv.status,
             "status_label": status_text(kv.status),
             "change": format_change(kv.change, kpi, kv.previous),
-            "change_tone": change_tone(kv.change, kpi),
+            "change_tone": change_tone(kv.change, kpi, kv.previous),
             "change_last_year": format_change(kv.change_last_year, kpi, kv.last_year),
-            "change_last_year_tone": change_tone(kv.change_last_year, kpi),
+            "change_last_year_tone": change_tone(kv.change_last_year, kpi, kv.last_year),
             "region": format_value(region_kv.value, kpi) if region_kv else "",
             "region_url": f"{detail}?{build_query(params, {'region': dealer.region_id})}" if region_kv else "",
             "spark": sparkline([point.value for point in series[kpi.code]]),
@@ -84,7 +84,7 @@ def dealer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
 
     def may(record: Record) -> bool:
-        return policy.can(user, Action.VIEW, record, dealer.pk)
+        return selectors.can_view(user, record, dealer.pk)
 
     context = {
         "dealer": dealer,

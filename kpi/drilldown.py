@@ -40,8 +40,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
-from dealers import policy
 from dealers.policy import Record
+from dealers.selectors import visible_dealer_ids
 from kpi.definitions import KpiDefinition
 from kpi.rollup.common import comeback_days as comeback_days_setting
 from kpi.templatetags.kpi_format import format_cny, group_number
@@ -91,7 +91,7 @@ def stock_url(pk: int) -> str:
 
 
 def parts_order_url(pk: int) -> str:
-    return record_url("parts:partsorder_detail", "admin:parts_partsorder_change", pk)
+    return record_url("parts:order_detail", "admin:parts_partsorder_change", pk)
 
 
 def technician_url(pk: int) -> str:
@@ -628,5 +628,5 @@ def drilldown_for(
     # Building runs no query: build once to learn the kind of record listed, then narrow to what the
     # user may see of that kind (a parts clerk sees the CSI but not the surveys behind it).
     record = builder(DrillWindow(frozenset(dealer_ids), start, end, zone)).record
-    linkable = policy.dealer_ids(user, record)
+    linkable = visible_dealer_ids(user, record)
     return builder(DrillWindow(frozenset(dealer_ids) & linkable, start, end, zone, linkable))

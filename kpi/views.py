@@ -24,10 +24,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from dealers import policy
 from dealers.choices import CityTier, DealerKind
 from dealers.models import Dealer, Region
 from dealers.policy import Record
+from dealers.selectors import visible_dealer_ids
 from kpi import selectors
 from kpi.charts import DealerPoint, Line, distribution_figure, figure_json, sparkline, trend_figure
 from kpi.definitions import HEADLINE_KPIS, KPI_BY_CODE, KPIS, Direction, KpiDefinition
@@ -94,7 +94,7 @@ def _form_errors(form: forms.Form) -> list[str]:
 
 def dashboard_scope(request: HttpRequest) -> Scope:
     """The dealers of the user's KPI scope that match the filters. 404 when the user may see none."""
-    visible = policy.dealer_ids(request.user, Record.KPI)
+    visible = visible_dealer_ids(request.user, Record.KPI)
     if not visible:
         raise Http404(gettext("No dealer's figures are visible to you."))
     dealers = list(Dealer.objects.filter(id__in=visible).select_related("region").order_by("code"))
@@ -201,9 +201,9 @@ def make_tiles(values: dict, series: dict, *, url_for) -> list[Tile]:
             status=kv.status,
             status_label=status_text(kv.status),
             change=format_change(kv.change, kpi, kv.previous),
-            change_tone=change_tone(kv.change, kpi),
+            change_tone=change_tone(kv.change, kpi, kv.previous),
             change_last_year=format_change(kv.change_last_year, kpi, kv.last_year),
-            change_last_year_tone=change_tone(kv.change_last_year, kpi),
+            change_last_year_tone=change_tone(kv.change_last_year, kpi, kv.last_year),
             url=url_for(kpi),
             spark=sparkline([point.value for point in series.get(kpi.code, [])]),
         ))
@@ -487,7 +487,7 @@ def kpi_detail(request: HttpRequest, code: str) -> HttpResponse:
         try:
             dealer = by_id[int(raw_dealer)]
         except (ValueError, KeyError):
-            if raw_dealer.isdigit() and int(raw_dealer) in policy.dealer_ids(request.user, Record.KPI):
+            if raw_dealer.isdigit() and int(raw_dealer) in visible_dealer_ids(request.user, Record.KPI):
                 dealer = Dealer.objects.select_related("region").get(pk=int(raw_dealer))
             else:
                 raise Http404(gettext("No such dealer.")) from None
@@ -536,9 +536,9 @@ def kpi_detail(request: HttpRequest, code: str) -> HttpResponse:
         "target_text": format_value(value.target, kpi) if value.target is not None else "",
         "status_label": status_text(value.status),
         "change": format_change(value.change, kpi, value.previous),
-        "change_tone": change_tone(value.change, kpi),
+        "change_tone": change_tone(value.change, kpi, value.previous),
         "change_last_year": format_change(value.change_last_year, kpi, value.last_year),
-        "change_last_year_tone": change_tone(value.change_last_year, kpi),
+        "change_last_year_tone": change_tone(value.change_last_year, kpi, value.last_year),
         "formula": formula_terms(kpi),
         "figure": figure,
         "by": by,

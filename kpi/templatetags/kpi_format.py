@@ -131,16 +131,18 @@ def format_change(change, kpi: KpiDefinition, base=None) -> str:
         decimals, unit = kpi.decimals, unit_label(kpi.unit)
         suffix = f" {unit}" if unit else ""
     text = group_number(abs(delta), decimals)
-    if _as_decimal(text.replace(",", "")) == 0:
+    if abs(delta).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP) == 0:
         return f"±{text}{suffix}"
     return f"{'+' if delta > 0 else '−'}{text}{suffix}"
 
 
-def change_tone(change, kpi: KpiDefinition) -> str:
-    """"good" / "bad" / "" for colouring a change by the KPI's direction."""
+def change_tone(change, kpi: KpiDefinition, base=None) -> str:
+    """"good" / "bad" / "" for colouring a change by the KPI's direction (none where no change is shown)."""
     delta = _as_decimal(change)
     if not delta or kpi.direction is Direction.NEUTRAL:
         return ""
+    if kpi.unit in (Unit.CNY, Unit.COUNT) and not _as_decimal(base):
+        return ""  # a relative change against nothing is not shown, so it has no colour either
     better = delta > 0 if kpi.direction is Direction.HIGHER else delta < 0
     return "good" if better else "bad"
 
@@ -183,7 +185,9 @@ def kpi_change(kv, against: str = "previous") -> str:
 def kpi_tone(kv, against: str = "previous") -> str:
     if kv is None:
         return ""
-    return change_tone(kv.change_last_year if against == "last_year" else kv.change, kv.kpi)
+    if against == "last_year":
+        return change_tone(kv.change_last_year, kv.kpi, kv.last_year)
+    return change_tone(kv.change, kv.kpi, kv.previous)
 
 
 @register.filter

@@ -8,6 +8,7 @@ from django import template
 
 from dealers import policy
 from dealers.policy import Record
+from dealers.selectors import visible_dealer_ids
 
 register = template.Library()
 
@@ -24,6 +25,6 @@ def portal_nav(context) -> dict:
         "region": region,
         "dealer_id": None if region else policy.home_dealer_id(user),
         # Comparing dealers only makes sense for someone who sees more than one.
-        "sees_kpis": region or len(policy.dealer_ids(user, Record.KPI)) > 1,
+        "sees_kpis": region or len(visible_dealer_ids(user, Record.KPI)) > 1,
         "current": f"{match.namespace}:{match.url_name}" if match and match.namespace else (match.url_name if match else ""),
     }

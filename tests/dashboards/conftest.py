@@ -125,6 +125,26 @@ def build_region(*, extra_dealers: int = 0) -> DashRegion:
     )
 
 
+def add_busy_dealers(dash: DashRegion, n: int) -> list[Dealer]:
+    """`n` more dealers in the region, each with the records every dashboard section lists, rolled up;
+    the region's dealer A gets more of the same too (its page must not cost more for more records)."""
+    added = []
+    for i in range(n):
+        dealer = DealerFactory(region=dash.region, code=f"N{i:02d}", city_tier=1 + i % 4)
+        added.append(dealer)
+    for dealer in [*added, dash.a]:
+        _deliver(dealer, dash.yesterday, amount="700.00", type=WorkOrderType.REPAIR)
+        WorkOrderFactory(dealer=dealer, status=WorkOrderStatus.WAITING_PARTS, opened_at=_at(dash.yesterday, 8),
+                         promised_at=_at(dash.yesterday, 12))
+        ComplaintFactory(dealer=dealer, opened_at=_at(dash.yesterday, 11))
+        StockFactory(dealer=dealer, reorder_point=3)
+        TechnicianFactory(dealer=dealer)
+        CertificationFactory(technician=TechnicianFactory(dealer=dealer),
+                             expires_on=timezone.localdate() + dt.timedelta(days=20))
+    kpi_rollup(start=dash.yesterday - dt.timedelta(days=40), end=dash.yesterday)
+    return added
+
+
 @pytest.fixture
 def dash(db) -> DashRegion:
     return build_region()
