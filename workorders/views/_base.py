@@ -40,3 +40,11 @@ def query_without_page(request: HttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
+
+
+def filtered(filterset) -> QuerySet:
+    """The filterset's result; nothing when a filter is invalid (its form shows the error by the field),
+    rather than silently ignoring it and showing everything."""
+    if not filterset.is_bound:
+        return filterset.queryset
+    return filterset.qs if filterset.is_valid() else filterset.queryset.none()

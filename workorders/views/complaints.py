@@ -18,7 +18,7 @@ from .. import selectors, services
 from ..choices import WorkOrderStatus
 from ..filtersets import ComplaintFilterSet, SurveyFilterSet
 from ..forms import ComplaintForm, ComplaintResolveForm, SurveyForm, apply_errors
-from ._base import get_visible, may_change, paginate, query_without_page, require_change
+from ._base import filtered, get_visible, may_change, paginate, query_without_page, require_change
 
 
 @login_required
@@ -26,7 +26,7 @@ from ._base import get_visible, may_change, paginate, query_without_page, requir
 def complaint_list(request: HttpRequest) -> HttpResponse:
     filterset = ComplaintFilterSet(request.GET or None, queryset=selectors.complaint_list(user=request.user),
                                    request=request)
-    queryset = filterset.qs if filterset.is_bound else filterset.queryset
+    queryset = filtered(filterset)
     page = paginate(request, queryset.order_by("-opened_at", "-id"))
     now = timezone.now()
     for complaint in page.object_list:
@@ -151,7 +151,7 @@ def complaint_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
 def survey_list(request: HttpRequest) -> HttpResponse:
     filterset = SurveyFilterSet(request.GET or None, queryset=selectors.survey_list(user=request.user),
                                 request=request)
-    queryset = filterset.qs if filterset.is_bound else filterset.queryset
+    queryset = filtered(filterset)
     page = paginate(request, queryset.order_by("-answered_at", "-id"))
     return render(request, "workorders/survey_list.html", {
         "filter": filterset, "page": page, "query": query_without_page(request),

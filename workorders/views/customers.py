@@ -16,7 +16,7 @@ from dealers.policy import Action, Record
 from .. import selectors, services
 from ..filtersets import CustomerFilterSet, VehicleFilterSet
 from ..forms import CustomerForm, VehicleForm, apply_errors
-from ._base import get_visible, may_change, paginate, query_without_page, require_change
+from ._base import filtered, get_visible, may_change, paginate, query_without_page, require_change
 
 
 @login_required
@@ -24,7 +24,7 @@ from ._base import get_visible, may_change, paginate, query_without_page, requir
 def customer_list(request: HttpRequest) -> HttpResponse:
     filterset = CustomerFilterSet(request.GET or None, queryset=selectors.customer_list(user=request.user),
                                   request=request)
-    queryset = filterset.qs if filterset.is_bound else filterset.queryset
+    queryset = filtered(filterset)
     page = paginate(request, queryset.order_by("name", "id"))
     return render(request, "workorders/customer_list.html", {
         "filter": filterset, "page": page, "query": query_without_page(request),
@@ -92,7 +92,7 @@ def customer_update(request: HttpRequest, pk: int) -> HttpResponse:
 def vehicle_list(request: HttpRequest) -> HttpResponse:
     filterset = VehicleFilterSet(request.GET or None, queryset=selectors.vehicle_list(user=request.user),
                                  request=request)
-    queryset = filterset.qs if filterset.is_bound else filterset.queryset
+    queryset = filtered(filterset)
     page = paginate(request, queryset.order_by("plate", "id"))
     return render(request, "workorders/vehicle_list.html", {
         "filter": filterset, "page": page, "query": query_without_page(request),

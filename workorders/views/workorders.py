@@ -35,7 +35,7 @@ from ..forms import (
     apply_errors,
 )
 from ..models import LabourLine, WorkOrder
-from ._base import get_visible, may_change, paginate, query_without_page, require_change
+from ._base import filtered, get_visible, may_change, paginate, query_without_page, require_change
 
 LOCKED = frozenset({WorkOrderStatus.DELIVERED, WorkOrderStatus.CANCELLED})
 
@@ -45,7 +45,7 @@ LOCKED = frozenset({WorkOrderStatus.DELIVERED, WorkOrderStatus.CANCELLED})
 def workorder_list(request: HttpRequest) -> HttpResponse:
     filterset = WorkOrderFilterSet(request.GET or None, queryset=selectors.workorder_list(user=request.user),
                                    request=request)
-    queryset = filterset.qs if filterset.is_bound else filterset.queryset
+    queryset = filtered(filterset)
     late = Q(promised_at__lt=timezone.now(), status__in=list(OPEN_STATUSES))
     queryset = queryset.annotate(is_late=ExpressionWrapper(late, output_field=BooleanField()))
     page = paginate(request, queryset.order_by("-opened_at", "-id"))
