@@ -7,6 +7,7 @@ existence of) another dealer's records; the selectors have scoped the rows alrea
 from __future__ import annotations
 
 import django_filters as filters
+from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +19,12 @@ from .choices import MovementKind, PartCategory, PartsOrderKind, PartsOrderStatu
 from .models import Part, PartsOrder, Stock, StockMovement, StockTransfer
 from .querysets import PartQuerySet, PartsOrderQuerySet, StockQuerySet
 
+
+class AnyYesNo(forms.Select):
+    """Yes / no / any for a boolean filter ("any" rather than the default "unknown")."""
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs, choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))])
 
 def _dealers(record: Record):
     def choices(request) -> QuerySet[Dealer]:
@@ -31,8 +38,8 @@ def _dealers(record: Record):
 class PartFilterSet(filters.FilterSet):
     q = filters.CharFilter(label=_("Search"), method="filter_q", help_text=_("Part number or name"))
     category = filters.ChoiceFilter(label=_("Category"), choices=PartCategory.choices)
-    is_nev = filters.BooleanFilter(label=_("NEV part"))
-    active = filters.BooleanFilter(label=_("Active"))
+    is_nev = filters.BooleanFilter(widget=AnyYesNo, label=_("NEV part"))
+    active = filters.BooleanFilter(widget=AnyYesNo, label=_("Active"))
 
     class Meta:
         model = Part
@@ -46,10 +53,10 @@ class StockFilterSet(filters.FilterSet):
     q = filters.CharFilter(label=_("Search"), method="filter_q", help_text=_("Part number, name or bin"))
     dealer = filters.ModelChoiceFilter(label=_("Dealer"), queryset=_dealers(Record.STOCK))
     category = filters.ChoiceFilter(label=_("Category"), field_name="part__category", choices=PartCategory.choices)
-    is_nev = filters.BooleanFilter(label=_("NEV part"), field_name="part__is_nev")
-    below_reorder_point = filters.BooleanFilter(label=_("Below reorder point"), method="filter_below_reorder_point")
-    slow_moving = filters.BooleanFilter(label=_("Slow-moving (no issue in 180 days)"), method="filter_slow_moving")
-    in_stock = filters.BooleanFilter(label=_("In stock"), method="filter_in_stock")
+    is_nev = filters.BooleanFilter(widget=AnyYesNo, label=_("NEV part"), field_name="part__is_nev")
+    below_reorder_point = filters.BooleanFilter(widget=AnyYesNo, label=_("Below reorder point"), method="filter_below_reorder_point")
+    slow_moving = filters.BooleanFilter(widget=AnyYesNo, label=_("Slow-moving (no issue in 180 days)"), method="filter_slow_moving")
+    in_stock = filters.BooleanFilter(widget=AnyYesNo, label=_("In stock"), method="filter_in_stock")
 
     class Meta:
         model = Stock

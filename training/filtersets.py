@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from dealers import policy
 from dealers.models import Dealer
 from dealers.policy import Record
+from parts.filtersets import AnyYesNo
 
 from .choices import TechnicianLevel
 from .models import Certification, CertificationType, Technician
@@ -27,8 +28,8 @@ class TechnicianFilterSet(filters.FilterSet):
     q = filters.CharFilter(label=_("Search"), method="filter_q", help_text=_("Name or employee code"))
     dealer = filters.ModelChoiceFilter(label=_("Dealer"), queryset=_dealers)
     level = filters.ChoiceFilter(label=_("Level"), choices=TechnicianLevel.choices)
-    active = filters.BooleanFilter(label=_("Active"))
-    has_valid_hv = filters.BooleanFilter(label=_("Valid HV certification"))
+    active = filters.BooleanFilter(widget=AnyYesNo, label=_("Active"))
+    has_valid_hv = filters.BooleanFilter(widget=AnyYesNo, label=_("Valid HV certification"))
 
     class Meta:
         model = Technician
@@ -47,8 +48,8 @@ class CertificationFilterSet(filters.FilterSet):
     expiring_within = filters.NumberFilter(
         label=_("Expiring within (days)"), method="filter_expiring_within", min_value=0, max_value=3650
     )
-    expired = filters.BooleanFilter(label=_("Expired"), method="filter_expired")
-    technician_active = filters.BooleanFilter(label=_("Technician active"), field_name="technician__active")
+    expired = filters.BooleanFilter(widget=AnyYesNo, label=_("Expired"), method="filter_expired")
+    technician_active = filters.BooleanFilter(widget=AnyYesNo, label=_("Technician active"), field_name="technician__active")
 
     class Meta:
         model = Certification

@@ -303,3 +303,17 @@ def test_training_list_query_counts_do_not_grow_with_rows(client, people, hv, na
     few = queries()
     add(25)
     assert queries() == few <= 14
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_every_training_page_renders_for_the_service_manager(client, people, language):
+    client.force_login(_user(Role.SERVICE_MANAGER, people))
+    technician, certification = people["techs"]["own"], people["certs"]["own"]
+    urls = [reverse(name) for name in (
+        "training:technician_list", "training:technician_create", "training:certification_list",
+        "training:certification_create", "training:expiring_list", "training:hv_gap")]
+    urls += [reverse("training:technician_detail", args=[technician.pk]),
+             reverse("training:technician_edit", args=[technician.pk]),
+             reverse("training:certification_edit", args=[certification.pk])]
+    for url in urls:
+        assert client.get(url, HTTP_ACCEPT_LANGUAGE=language).status_code == 200, url
