@@ -223,8 +223,8 @@ def _rankings(by_dealer, dealers: dict[int, Dealer]) -> list[RankingRow]:
         if kpi.direction is Direction.NEUTRAL:
             continue
         ranked = _ranked(by_dealer, kpi.code)
-        if len(ranked) < 2:
-            continue
+        if len(ranked) < 2 or len({value for _id, value in ranked}) == 1:
+            continue  # nothing to rank: one dealer, or all the same
         # Best first; ties by dealer code so the order is stable between runs.
         ranked.sort(key=lambda item: dealers[item[0]].code)
         ranked.sort(key=lambda item: item[1], reverse=kpi.direction is Direction.HIGHER)
@@ -306,13 +306,13 @@ def _alerts(*, user, resolved: ResolvedScope, period: Period, values, previous, 
     certifications = certifications_expiring(
         dealer_ids=scope_dealer_ids(user=user, scope=scope, record=Record.TECHNICIAN), as_of=as_of_date
     )
-    cert_url = portal_url("training:certification_list")
     sections.append(AlertSection(
         "certifications", _("Certifications expiring within 30 days"),
         [AlertItem(_("%(technician)s (%(dealer)s): %(type)s expires on %(date)s") % {
             "technician": c.technician.name, "dealer": c.technician.dealer.name, "type": c.type.name,
-            "date": fmt.format_day(c.expires_on)}, cert_url) for c in certifications.items],
-        certifications.total - len(certifications.items), cert_url,
+            "date": fmt.format_day(c.expires_on)}, portal_url("training:technician_detail", args=(c.technician_id,)))
+         for c in certifications.items],
+        certifications.total - len(certifications.items), portal_url("training:certification_list"),
     ))
 
     complaints = complaints_overdue(
@@ -335,8 +335,8 @@ def _alerts(*, user, resolved: ResolvedScope, period: Period, values, previous, 
         [AlertItem(_("%(dealer)s: urgent order %(number)s placed %(ordered)s, open %(hours)s h") % {
             "dealer": o.dealer.name, "number": o.number, "ordered": _local(o.ordered_at, tz),
             "hours": _hours_open(o.ordered_at, as_of)},
-            portal_url("parts:partsorder_detail", args=(o.pk,))) for o in orders.items],
-        orders.total - len(orders.items), portal_url("parts:partsorder_list"),
+            portal_url("parts:order_detail", args=(o.pk,))) for o in orders.items],
+        orders.total - len(orders.items), portal_url("parts:order_list"),
     ))
     return [section for section in sections if section.items]
 

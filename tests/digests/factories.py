@@ -50,6 +50,7 @@ def day_facts(dealer, start: dt.date, end: dt.date, *, quality: int = 0, **overr
             "opened_count": 20,
             "online_opened": 6 + quality,
         }
+        measures = {name: max(0, value) for name, value in measures.items()}  # a bad dealer, not a negative one
         measures.update(overrides)
         rows.append(DealerDayFact(dealer=dealer, day=day, **measures))
         day += dt.timedelta(days=1)

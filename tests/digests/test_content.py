@@ -99,6 +99,7 @@ def test_region_digest_ranks_best_and_worst_three_and_flags_the_outlier(world):
     assert [d.name for d in fill.best] == [world.b.name, world.a.name, world.c.name]
     assert [d.name for d in fill.worst] == [world.d.name]  # four dealers: the fourth is the only one left
     assert all(r.kpi.direction != "neutral" for r in digest.rankings)
+    assert "parts_turnover" not in {r.kpi.code for r in digest.rankings}  # every dealer the same: no ranking
     assert any(o.dealer_name == world.d.name and o.kpi.code == "fill_rate" for o in digest.outliers)
     assert not any(o.dealer_name == world.b.name for o in digest.outliers)
     text = render_digest(digest).text
@@ -141,6 +142,17 @@ def test_alerts_list_overdue_complaints_urgent_orders_expiring_certifications_an
     slow = [i.text for i in sections["slow_moving"].items]
     assert any(world.d.name in t for t in slow) and not any(world.b.name in t for t in slow)
     assert all(item.url.startswith("http") for s in digest.alerts for item in s.items)
+    # Each item opens its record in the portal.
+    from django.conf import settings
+    from django.urls import reverse
+
+    from workorders.models import Complaint
+
+    base = settings.PORTAL_BASE_URL.rstrip("/")
+    complaint = Complaint.objects.get(description=f"complaint at {world.a.code}")
+    assert base + reverse("workorders:complaint_detail", args=[complaint.pk]) in [i.url for i in sections["complaints"].items]
+    order = PartsOrder.objects.get(number="URG-HZ01")
+    assert base + reverse("parts:order_detail", args=[order.pk]) in [i.url for i in sections["parts_orders"].items]
 
 
 def test_a_kpi_that_crossed_its_target_is_an_alert(world):
@@ -214,3 +226,23 @@ def test_missing_portal_pages_fall_back_to_the_portal_home(world, settings):
 
     settings.PORTAL_BASE_URL = "https://portal.example/"
     assert portal_url("no_such_app:no_such_page", args=(1,), query={"x": 1}) == "https://portal.example/"
+
+
+def test_a_region_digest_takes_a_fixed_handful_of_queries(world, django_assert_max_num_queries):
+    """No query per dealer or per KPI: the count stays the same however large the region."""
+    from dealers import policy
+
+    policy.forget(world.manager)
+    period = period_for("weekly", MONDAY)
+    with django_assert_max_num_queries(30) as captured:
+        build_digest(user=world.manager, scope=DigestScope.region(world.region.pk), period=period, language="en")
+    small = len(captured.captured_queries)
+    from tests.dealers.factories import DealerFactory
+
+    from .factories import day_facts
+
+    for n in range(6):
+        day_facts(DealerFactory(region=world.region, code=f"X{n:02d}", name=f"新店{n}"), period.start, period.end, quality=n % 3)
+    policy.forget(world.manager)
+    with django_assert_max_num_queries(small) as captured:
+        build_digest(user=world.manager, scope=DigestScope.region(world.region.pk), period=period, language="en")

@@ -300,3 +300,25 @@ def test_the_mail_carries_one_click_unsubscribe_headers(subscribed, django_captu
     assert header.startswith("<https://portal.example/digests/unsubscribe/") and header.endswith("/>")
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert header[1:-1] in message.body and header[1:-1] in message.alternatives[0][0]
+
+
+def test_the_nightly_roll_up_queues_the_digests(db, monkeypatch):
+    """kpi.tasks.nightly_rollup_task chains send_due_digests_task once the facts are in."""
+    import digests.tasks
+    from kpi.tasks import nightly_rollup_task
+
+    queued = []
+    monkeypatch.setattr(digests.tasks.send_due_digests_task, "delay", lambda *a, **k: queued.append((a, k)))
+    nightly_rollup_task.apply()
+    assert queued == [((), {})]
+
+
+def test_send_due_digests_task_claims_and_sends(subscribed, django_capture_on_commit_callbacks, monkeypatch):
+    import digests.tasks
+    from digests.tasks import send_due_digests_task
+
+    real = digests.tasks.digests_send_due  # as if the task ran on MONDAY
+    monkeypatch.setattr(digests.tasks, "digests_send_due", lambda **kw: real(today=MONDAY, **kw))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_due_digests_task.apply().get() == {"due": 4, "claimed": 4, "skipped": 0}
+    assert len(mail.outbox) == 4

@@ -199,3 +199,16 @@ def test_the_token_of_a_deleted_subscription_is_a_404(client, subscription):
     token = unsubscribe_token(subscription=subscription)
     subscription.delete()
     assert client.get(_url(token)).status_code == 404
+
+
+def test_admin_refuses_a_scope_the_user_may_not_see(client, world, superuser):
+    client.force_login(superuser)
+    url = reverse("admin:digests_subscription_add")
+    data = {"user": world.service_manager.pk, "frequency": "daily", "scope_kind": "dealer", "dealer": world.b.pk,
+            "language": "en", "active": "on"}
+    response = client.post(url, data)
+    assert response.status_code == 200 and not Subscription.objects.exists()
+    data["dealer"] = world.a.pk
+    assert client.post(url, data).status_code == 302
+    assert Subscription.objects.get().dealer == world.a
+    assert client.get(reverse("admin:digests_digestdelivery_changelist")).status_code == 200
