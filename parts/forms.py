@@ -281,6 +281,14 @@ class ImportForm(forms.Form):
     )
     file = forms.FileField(label=_("File (.csv or .xlsx)"))
 
+    def __init__(self, *args, catalogue: bool = True, stock: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Offer only what the user may import: the catalogue (region-wide) and/or stock of their dealers.
+        allowed = {self.KIND_CATALOGUE: catalogue, self.KIND_STOCK: stock}
+        self.fields["kind"].choices = [(k, label) for k, label in self.fields["kind"].choices if allowed[k]]
+        if len(self.fields["kind"].choices) == 1:
+            self.fields["kind"].initial = self.fields["kind"].choices[0][0]
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         name = (upload.name or "").lower()

@@ -572,11 +572,11 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     can_stock = _may_change(request, Record.STOCK)
     if not (can_catalogue or can_stock):
         raise PermissionDenied(_("You may not import parts data."))
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST or None, request.FILES or None, catalogue=can_catalogue, stock=can_stock)
     context: dict[str, Any] = {"form": form, "can_catalogue": can_catalogue, "can_stock": can_stock}
 
     if request.method == "POST" and request.POST.get("confirm"):
-        return _import_confirm(request)
+        return _import_confirm(request, context)
 
     if request.method == "POST" and form.is_valid():
         kind = form.cleaned_data["kind"]
@@ -584,8 +584,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         data = upload.read()
         try:
             result = importers.run_import(kind=kind, file=data, filename=upload.name, user=request.user, dry_run=True)
-        except PermissionDenied:
-            raise
+        except PermissionDenied as exc:
+            form.add_error("kind", str(exc))
         except ValidationError as exc:
             form.add_error("file", " ".join(_error_messages(exc)))
         else:
@@ -609,7 +609,7 @@ def _forget_pending(request: HttpRequest) -> None:
         default_storage.delete(pending["path"])
 
 
-def _import_confirm(request: HttpRequest) -> HttpResponse:
+def _import_confirm(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
     pending = request.session.get(IMPORT_SESSION_KEY)
     if not pending or pending["token"] != request.POST.get("confirm") or not default_storage.exists(pending["path"]):
         messages.error(request, _("The checked file is no longer available; upload it again."))
@@ -618,14 +618,14 @@ def _import_confirm(request: HttpRequest) -> HttpResponse:
         data = handle.read()
     try:
         result = importers.run_import(kind=pending["kind"], file=data, filename=pending["name"], user=request.user)
-    except ValidationError as exc:
-        for message in _error_messages(exc):
-            messages.error(request, message)
+    except (ValidationError, PermissionDenied) as exc:  # e.g. the user's role changed since the preview
+        _forget_pending(request)
+        messages.error(request, " ".join(_error_messages(exc)) if isinstance(exc, ValidationError) else str(exc))
         return HttpResponseRedirect(reverse("parts:import"))
     if not result.ok:
         # The books moved between preview and confirmation (another user's change): show what is wrong now.
-        return render(request, "parts/import.html", {"form": ImportForm(), "result": result,
-                                                     "can_catalogue": True, "can_stock": True})
+        form = ImportForm(catalogue=context["can_catalogue"], stock=context["can_stock"])
+        return render(request, "parts/import.html", {**context, "form": form, "result": result})
     _forget_pending(request)
     if result.kind == "catalogue":
         messages.success(request, _("Catalogue imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.")

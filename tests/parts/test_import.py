@@ -272,3 +272,12 @@ def test_upload_preview_then_confirm_imports_exactly_the_checked_file(client, se
 def test_upload_page_is_forbidden_to_roles_that_change_no_parts_data(client, setup):
     client.force_login(make_user(Role.SERVICE_ADVISOR, dealer=setup["own"]))
     assert client.get(reverse("parts:import")).status_code == 403
+
+
+def test_regional_manager_may_import_the_catalogue_but_is_not_offered_stock(client, setup):
+    client.force_login(make_user(Role.REGIONAL_MANAGER, region=setup["own"].region))
+    page = client.get(reverse("parts:import"))
+    assert [value for value, _label in page.context["form"].fields["kind"].choices] == ["catalogue"]
+    refused = _upload(client, csv_bytes([STOCK_HEADER, ["SH01", "A-1", 1, "", "", ""]]), "s.csv", "stock")
+    assert refused.status_code == 200 and "kind" in refused.context["form"].errors
+    assert Stock.objects.get(dealer=setup["own"], part=setup["a"]).on_hand == 10
