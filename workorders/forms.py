@@ -184,6 +184,7 @@ class LabourLineForm(forms.Form):
     def __init__(self, *args: Any, dealer_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["technician"].queryset = selectors.technicians_for(dealer_id=dealer_id)
+        self.fields["technician"].label_from_instance = lambda t: f"{t.name} · {t.employee_code} · {t.get_level_display()}"
 
 
 class LabourHoursForm(forms.Form):

@@ -443,8 +443,13 @@ def workorder_history(*, work_order: WorkOrder) -> list[HistoryEntry]:
     def labour_subject(record) -> str:
         return _("Labour line %(code)s") % {"code": record.op_code}
 
+    from parts.models import Part
+
+    part_ids = set(PartsLine.history.filter(work_order_id=work_order.pk).values_list("part_id", flat=True))
+    part_numbers = dict(Part.objects.filter(pk__in=part_ids).values_list("pk", "number"))
+
     def parts_subject(record) -> str:
-        return _("Parts line #%(id)s") % {"id": record.id}
+        return _("Parts line %(part)s") % {"part": part_numbers.get(record.part_id, f"#{record.id}")}
 
     return history_entries(
         [

@@ -197,3 +197,16 @@ def test_signature_image_needs_scope(client, dealer, other_advisor, advisor, sig
     assert client.get(url).status_code == 404
     client.force_login(advisor)
     assert client.get(url).status_code == 200
+
+
+def test_technician_sees_the_job_but_not_the_customer_file(client, records):
+    client.force_login(records["tech_user"])
+    work_order = records["work_order"]
+    response = client.get(reverse("workorders:workorder_detail", args=[work_order.pk]))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert f'id="hours-{records["line"].pk}"' in content  # their own line: hours can be recorded
+    assert f'id="hours-{records["other_line"].pk}"' not in content
+    assert reverse("workorders:customer_detail", args=[work_order.customer_id]) not in content
+    assert reverse("workorders:customer_list") not in content
+    assert not response.context["can_change"] and not response.context["next_steps"]

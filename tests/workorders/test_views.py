@@ -129,7 +129,7 @@ def test_workbench_flow_to_delivery(advisor_client, dealer, technician, part_in_
     assert delivered and delivered[0].user == advisor and delivered[0].subject == "Work order"
     hours = [e for e in history if e.subject == "Labour line BR01" and e.kind == "~"]
     assert any(c.field == "actual hours" and c.new == "1.40" for e in hours for c in e.changes)
-    assert any(e.subject.startswith("Parts line") and e.kind == "+" for e in history)
+    assert any(e.subject == f"Parts line {part_in_stock.number}" and e.kind == "+" for e in history)
 
 
 def test_blank_signature_is_refused_with_a_field_error(advisor_client, dealer):

@@ -40,5 +40,7 @@ def workshop_links(context) -> dict:
     return {
         "work_orders": bool(policy.dealer_ids(user, Record.WORK_ORDER)),
         "complaints": bool(policy.dealer_ids(user, Record.COMPLAINT)),
+        "customers": bool(policy.dealer_ids(user, Record.CUSTOMER)),
+        "surveys": bool(policy.dealer_ids(user, Record.SURVEY)),
         "current": "complaints" if name.startswith("complaint") else ("workshop" if name else ""),
     }

@@ -165,6 +165,8 @@ def detail_context(request: HttpRequest, work_order: WorkOrder, **overrides: Any
         "can_survey": work_order.status == WorkOrderStatus.DELIVERED and survey is None
         and may_change(user, Record.SURVEY, work_order.dealer_id),
         "can_complain": may_change(user, Record.COMPLAINT, work_order.dealer_id),
+        # technicians and parts clerks see the work order, not the customer file behind it
+        "customer_visible": policy.can(user, Action.VIEW, Record.CUSTOMER, work_order.dealer_id),
         "progress_url": request.build_absolute_uri(reverse("progress:page", args=[work_order.progress_token])),
     }
     context.update(overrides)
