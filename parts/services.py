@@ -144,8 +144,8 @@ def stock_movement_record(
     try:
         with transaction.atomic():
             if quantity > 0:
-                # Inbound: the row may not exist yet. get_or_create copes with a concurrent creator.
-                Stock.objects.get_or_create(dealer=dealer, part=part)
+                # Inbound: the row may not exist yet (stock_ensure copes with a concurrent creator).
+                stock_ensure(dealer=dealer, part=part, by=by)
             updated = Stock.objects.filter(dealer=dealer, part=part, on_hand__gte=-quantity).update(
                 on_hand=F("on_hand") + quantity, updated_at=timezone.now()
             )
@@ -567,9 +567,19 @@ def stock_levels_update(
     return stock
 
 
-def stock_ensure(*, dealer: Dealer, part: Part) -> Stock:
+def stock_ensure(*, dealer: Dealer, part: Part, by: AbstractBaseUser | None = None) -> Stock:
     """The stock row of a part at a dealer, created at zero if missing (to set levels before any receipt)."""
-    stock, _created = Stock.objects.get_or_create(dealer=dealer, part=part)
+    stock = Stock.objects.filter(dealer=dealer, part=part).first()
+    if stock is not None:
+        return stock
+    stock = Stock(dealer=dealer, part=part)
+    _attach_history_user(stock, by)  # the history names who started stocking the part
+    try:
+        with transaction.atomic():
+            stock.save()
+    except IntegrityError:
+        # A concurrent request created the row first: use it.
+        return Stock.objects.get(dealer=dealer, part=part)
     return stock
 
 

@@ -173,7 +173,7 @@ def stock_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             with transaction.atomic():
-                stock = services.stock_ensure(dealer=data["dealer"], part=data["part"])
+                stock = services.stock_ensure(dealer=data["dealer"], part=data["part"], by=request.user)
                 services.stock_levels_update(
                     stock=stock, reorder_point=data["reorder_point"], maximum=data["maximum"], bin=data["bin"],
                     by=request.user,
