@@ -1,5 +1,6 @@
 """A small region for the digests: four dealers in two city tiers, a dealer of another region, and one
-user per role. Facts cover the weeks the tests send digests about (Monday 2026-11-23 sends 16–22 Nov)."""
+user per role. Facts cover the weeks the tests send digests about (Monday 2026-11-23 sends 16–22 Nov);
+tests that need a whole month and the one before add them (few rows: fixtures stay fast)."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -42,15 +43,13 @@ def world(db) -> World:
     c = DealerFactory(region=region, code="SX01", name="绍兴越城店", city_tier=2)
     d = DealerFactory(region=region, code="LS01", name="丽水莲都店", city_tier=3)
     e = DealerFactory(region=other_region, code="CD01", name="成都武侯店", city_tier=1)
-    start, end = dt.date(2026, 11, 1), dt.date(2026, 11, 30)
+    # Facts from 9 November: the week sent on MONDAY, the week before it, and the rest of the month.
+    start, end = dt.date(2026, 11, 9), dt.date(2026, 11, 30)
     day_facts(a, start, end, quality=2)
     day_facts(b, start, end, quality=3)
     day_facts(c, start, end, quality=1)
     day_facts(d, start, end, quality=-8, parts_lines_filled=20)
     day_facts(e, start, end, quality=4)
-    # The previous month, a little worse, so changes and crossings show.
-    for dealer, quality in ((a, 1), (b, 2), (c, 0), (d, -8), (e, 3)):
-        day_facts(dealer, dt.date(2026, 10, 1), dt.date(2026, 10, 31), quality=quality)
     return World(
         region=region, other_region=other_region, a=a, b=b, c=c, d=d, elsewhere=e,
         manager=make_user(Role.REGIONAL_MANAGER, region=region, username="rm", email="rm@example.com"),

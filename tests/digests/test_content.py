@@ -156,9 +156,13 @@ def test_alerts_list_overdue_complaints_urgent_orders_expiring_certifications_an
 
 
 def test_a_kpi_that_crossed_its_target_is_an_alert(world):
-    # On-time of the week: fill rate of dealer a alone was 88% last week, 91% this week; set a target between.
+    # Dealer a's fill rate: 88% over October, 91% over November; a target of 90% lies between.
     from kpi.models import KpiTarget
 
+    from .factories import day_facts
+
+    day_facts(world.a, dt.date(2026, 10, 1), dt.date(2026, 10, 31), quality=1)
+    day_facts(world.a, dt.date(2026, 11, 1), dt.date(2026, 11, 8), quality=2)
     KpiTarget.objects.create(kpi="fill_rate", dealer=world.a, value=Decimal("90"))
     digest = build_digest(user=world.service_manager, scope=DigestScope.dealer(world.a.pk),
                           period=period_for("monthly", FIRST), language="en")
