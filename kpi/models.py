@@ -128,3 +128,67 @@ class KpiTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi} {self.dealer or self.region} {self.month or ''} = {self.value}"
+
+
+class StockCheckpoint(models.Model):
+    """The stock ledger of one dealer summed to the end of one local day, kept by the PostgreSQL roll-up.
+
+    A roll-up of a short window starts from the newest valid checkpoint before it instead of re-reading
+    the whole ledger. A checkpoint is valid while no ledger row newer than `through_movement` is dated on
+    or before its day and no part's cost changed since (issue costs are stored at cost). The ledger is
+    append-only; rows edited or deleted in place need a full rebuild (rollup_kpis over the whole history
+    ignores nothing: a window's first chunk with no checkpoint reads all history).
+    """
+
+    dealer = models.ForeignKey("dealers.Dealer", on_delete=models.CASCADE, related_name="+", verbose_name=_("dealer"))
+    day = models.DateField(_("day"))
+    through_movement = models.BigIntegerField(_("last ledger row included"))
+    parts_changed_at = models.DateTimeField(_("newest part change then"), null=True)
+    computed_at = models.DateTimeField(_("computed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("stock checkpoint")
+        verbose_name_plural = _("stock checkpoints")
+        constraints = [models.UniqueConstraint(fields=["dealer", "day"], name="stockcheckpoint_unique_dealer_day")]
+
+    def __str__(self) -> str:
+        return f"{self.dealer_id} {self.day}"
+
+
+class StockCheckpointPart(models.Model):
+    """A part's balance and last issue day (if within 365 days) at a dealer, as of a checkpoint day."""
+
+    dealer = models.ForeignKey("dealers.Dealer", on_delete=models.CASCADE, related_name="+", verbose_name=_("dealer"))
+    day = models.DateField(_("day"))
+    part = models.ForeignKey("parts.Part", on_delete=models.CASCADE, related_name="+", verbose_name=_("part"))
+    balance = models.IntegerField(_("balance"))
+    last_issue = models.DateField(_("last issued on"), null=True)
+
+    class Meta:
+        verbose_name = _("stock checkpoint part")
+        verbose_name_plural = _("stock checkpoint parts")
+        constraints = [
+            models.UniqueConstraint(fields=["dealer", "day", "part"], name="stockcheckpointpart_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dealer_id} {self.day} {self.part_id}: {self.balance}"
+
+
+class StockCheckpointIssue(models.Model):
+    """A dealer's cost of parts issued (in cents) on each of the 89 days up to a checkpoint day."""
+
+    dealer = models.ForeignKey("dealers.Dealer", on_delete=models.CASCADE, related_name="+", verbose_name=_("dealer"))
+    day = models.DateField(_("day"))
+    issue_day = models.DateField(_("issued on"))
+    cost_cents = models.BigIntegerField(_("cost of parts issued (cents)"))
+
+    class Meta:
+        verbose_name = _("stock checkpoint issue cost")
+        verbose_name_plural = _("stock checkpoint issue costs")
+        constraints = [
+            models.UniqueConstraint(fields=["dealer", "day", "issue_day"], name="stockcheckpointissue_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dealer_id} {self.day} {self.issue_day}: {self.cost_cents}"

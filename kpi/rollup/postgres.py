@@ -7,10 +7,19 @@ test on PostgreSQL asserts both give identical facts).
 The inventory snapshot is set-based: the ledger is summed per dealer, part and local day; window
 functions turn each (dealer, part) into segments of constant balance and last-issue day; each segment
 emits +value / −value events where it starts and stops counting as stock, slow-moving (180 days without
-issue) and dead (365); a running sum of the events over the dealer's days is the daily value.
+issue) and dead (365); a running sum of the events over the dealer's days is the daily value. Values are
+integer cents until the end (numeric arithmetic per ledger row is several times slower).
+
+Checkpoints (kpi.models.StockCheckpoint*): each window also stores, for its first and last day, every
+part's balance and last issue day and the dealer's issue cost of the 89 days before. The next window
+starts from the newest valid checkpoint before it and reads only the ledger rows dated after it, so the
+nightly run's cost follows the days it covers, not the ledger's history. Technicians are counted the same
+way: +1/−1 events where employment or an HV certificate starts and ends, summed over the days.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.db import connection
 
@@ -29,6 +38,7 @@ from .common import (
     SLOW_MOVING_DAYS,
     Window,
     comeback_days,
+    local_midnight,
 )
 
 # Which CTE of ROLLUP_SQL holds each measure (the grid holds capacity_hours).
@@ -44,15 +54,12 @@ _SOURCE_OF = {
     "complaints_escalated": ("escalated_count",),
     "parts_lines": ("parts_lines_requested", "parts_lines_filled"),
     "urgent": ("urgent_received", "urgent_hours"),
-    "technicians": ("technicians_active",),
-    "hv": ("technicians_hv",),
-    "stock": ("inventory_value", "slow_moving_value", "dead_stock_value"),
+    "state": ("inventory_value", "slow_moving_value", "dead_stock_value", "technicians_active", "technicians_hv"),
     "issues": ("issue_cost", "issue_cost_90d"),
 }
 _ALIAS = {
     "delivered": "dl", "opened": "op", "surveys": "sv", "complaints_opened": "co", "complaints_closed": "cc",
-    "complaints_escalated": "ce", "parts_lines": "pl", "urgent": "ur", "technicians": "te", "hv": "hv",
-    "stock": "st", "issues": "iss",
+    "complaints_escalated": "ce", "parts_lines": "pl", "urgent": "ur", "state": "st", "issues": "iss",
 }
 
 
@@ -204,91 +211,171 @@ urgent AS (
       AND o.received_at >= %(lo)s AND o.received_at < %(hi)s
     GROUP BY 1, 2
 ),
-technicians AS (
-    SELECT t.dealer_id, g.day::date AS day, COUNT(*) AS technicians_active
+technician_event AS (
+    -- +1 on the first day employed within the window, −1 on the day of leaving
+    SELECT t.dealer_id, GREATEST(t.hired_on, %(start)s::date) AS day, 1 AS n
     FROM training_technician t
-    CROSS JOIN LATERAL generate_series(
-        GREATEST(%(start)s::date, t.hired_on)::timestamp, LEAST(%(end)s::date, t.left_on - 1)::timestamp,
-        interval '1 day') AS g(day)
     WHERE t.dealer_id = ANY(%(ids)s) AND t.active
-    GROUP BY 1, 2
+      AND (t.hired_on IS NULL OR t.hired_on <= %(end)s::date) AND (t.left_on IS NULL OR t.left_on > %(start)s::date)
+    UNION ALL
+    SELECT t.dealer_id, t.left_on, -1
+    FROM training_technician t
+    WHERE t.dealer_id = ANY(%(ids)s) AND t.active
+      AND (t.hired_on IS NULL OR t.hired_on <= %(end)s::date) AND t.left_on > %(start)s::date
+      AND t.left_on <= %(end)s::date
 ),
-hv AS (
-    SELECT t.dealer_id, g.day::date AS day, COUNT(DISTINCT t.id) AS technicians_hv
-    FROM training_technician t
-    JOIN training_certification c ON c.technician_id = t.id
-    JOIN training_certificationtype ct ON ct.id = c.type_id AND ct.code = %(hv_code)s
-    CROSS JOIN LATERAL generate_series(
-        GREATEST(%(start)s::date, t.hired_on, c.issued_on)::timestamp,
-        LEAST(%(end)s::date, t.left_on - 1, c.expires_on - 1)::timestamp, interval '1 day') AS g(day)
-    WHERE t.dealer_id = ANY(%(ids)s) AND t.active
-    GROUP BY 1, 2
+hv_piece AS (
+    -- a technician's HV certifications cut into disjoint pieces (a renewal overlapping the previous
+    -- certificate adds only the days it extends), then clipped to employment and the window
+    SELECT dealer_id,
+        GREATEST(piece_from, hired_on, %(start)s::date) AS first_day,
+        LEAST(piece_until, left_on, %(end)s::date + 1) AS until
+    FROM (
+        SELECT t.dealer_id, t.hired_on, t.left_on, c.expires_on AS piece_until,
+            GREATEST(c.issued_on, MAX(c.expires_on) OVER (
+                PARTITION BY c.technician_id ORDER BY c.issued_on, c.id
+                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)) AS piece_from
+        FROM training_certification c
+        JOIN training_certificationtype ct ON ct.id = c.type_id AND ct.code = %(hv_code)s
+        JOIN training_technician t ON t.id = c.technician_id
+        WHERE t.dealer_id = ANY(%(ids)s) AND t.active
+    ) AS pieces
+),
+hv_event AS (
+    SELECT dealer_id, first_day AS day, 1 AS n FROM hv_piece WHERE first_day < until
+    UNION ALL
+    SELECT dealer_id, until, -1 FROM hv_piece WHERE first_day < until AND until <= %(end)s::date
+),
+checkpoint_part AS (
+    -- the ledger summed to the end of the checkpoint day (no rows without a checkpoint)
+    SELECT dealer_id, part_id, balance, last_issue
+    FROM kpi_stockcheckpointpart
+    WHERE dealer_id = ANY(%(ids)s) AND day = %(checkpoint)s::date
 ),
 ledger AS (
-    SELECT m.dealer_id, m.part_id, {_local_day("m.at")} AS day, p.cost,
-        SUM(m.quantity) AS quantity,
-        -SUM(m.quantity) FILTER (WHERE m.kind IN (%(issue)s, %(return)s)) AS issue_quantity,
-        bool_or(m.kind = %(issue)s) AS issued
-    FROM parts_stockmovement m
-    JOIN parts_part p ON p.id = m.part_id
-    WHERE m.dealer_id = ANY(%(ids)s) AND m.at < %(hi)s
+    -- per dealer, part and local day: net quantity, quantity issued less returned, whether issued;
+    -- values in integer cents at the part's cost
+    SELECT x.dealer_id, x.part_id, x.day, (p.cost * 100)::bigint AS cost_cents,
+        SUM(x.quantity)::int AS quantity,
+        SUM(x.issue_quantity)::int AS issue_quantity,
+        bool_or(x.issued) AS issued,
+        MAX(x.last_issue) AS last_issue
+    FROM (
+        SELECT dealer_id, part_id, %(checkpoint)s::date AS day, balance AS quantity, NULL::int AS issue_quantity,
+            false AS issued, last_issue
+        FROM checkpoint_part
+        UNION ALL
+        SELECT m.dealer_id, m.part_id, {_local_day("m.at")},
+            m.quantity,
+            CASE WHEN m.kind IN (%(issue)s, %(return)s) THEN -m.quantity END,
+            m.kind = %(issue)s,
+            NULL::date
+        FROM parts_stockmovement m
+        -- every kind listed so the (dealer, kind, at) index bounds the scan by time
+        WHERE m.dealer_id = ANY(%(ids)s) AND m.kind = ANY(%(kinds)s)
+          AND m.at >= %(ledger_from)s AND m.at < %(hi)s
+    ) AS x
+    JOIN parts_part p ON p.id = x.part_id
     GROUP BY 1, 2, 3, 4
 ),
 segment AS (
-    SELECT l.dealer_id, l.day, l.cost,
+    -- from each ledger day until the next one a part's balance and last issue day are constant
+    SELECT l.dealer_id, l.part_id, l.day, l.cost_cents,
         COALESCE(LEAD(l.day) OVER w, %(end)s::date + 1) AS until,
         SUM(l.quantity) OVER w AS balance,
-        MAX(l.day) FILTER (WHERE l.issued) OVER w AS last_issue
+        GREATEST(MAX(l.day) FILTER (WHERE l.issued) OVER w, MAX(l.last_issue) OVER w) AS last_issue
     FROM ledger l
     WINDOW w AS (PARTITION BY l.dealer_id, l.part_id ORDER BY l.day)
 ),
 stock_event AS (
-    SELECT s.dealer_id, GREATEST(e.day, %(start)s::date) AS day, e.inventory, e.slow, e.dead
+    -- where a segment's value starts and stops counting as stock, slow-moving and dead (clipped to the
+    -- window); slow from the {SLOW_MOVING_DAYS}th day after the last issue, dead from the {DEAD_STOCK_DAYS}th
+    SELECT s.dealer_id, e.day, e.inventory, e.slow, e.dead
     FROM segment s
-    CROSS JOIN LATERAL (SELECT s.balance * s.cost AS value,
-        COALESCE(GREATEST(s.day, s.last_issue + {SLOW_MOVING_DAYS}), s.day) AS slow_from,
-        COALESCE(GREATEST(s.day, s.last_issue + {DEAD_STOCK_DAYS}), s.day) AS dead_from) v
+    CROSS JOIN LATERAL (SELECT
+        s.balance * s.cost_cents AS v,
+        GREATEST(s.day, %(start)s::date) AS a,
+        GREATEST(s.day, s.last_issue + {SLOW_MOVING_DAYS}, %(start)s::date) AS b,
+        GREATEST(s.day, s.last_issue + {DEAD_STOCK_DAYS}, %(start)s::date) AS c,
+        GREATEST(s.day, s.last_issue + {SLOW_MOVING_DAYS}) < s.until AS slow,
+        GREATEST(s.day, s.last_issue + {DEAD_STOCK_DAYS}) < s.until AS dead) AS k
     CROSS JOIN LATERAL (VALUES
-        (s.day, v.value, 0, 0),
-        (s.until, -v.value, 0, 0),
-        (v.slow_from, 0, CASE WHEN v.slow_from < s.until THEN v.value ELSE 0 END, 0),
-        (s.until, 0, CASE WHEN v.slow_from < s.until THEN -v.value ELSE 0 END, 0),
-        (v.dead_from, 0, 0, CASE WHEN v.dead_from < s.until THEN v.value ELSE 0 END),
-        (s.until, 0, 0, CASE WHEN v.dead_from < s.until THEN -v.value ELSE 0 END)
+        (k.a, k.v, CASE WHEN k.slow AND k.b = k.a THEN k.v ELSE 0 END, CASE WHEN k.dead AND k.c = k.a THEN k.v ELSE 0 END),
+        (CASE WHEN k.slow AND k.b > k.a THEN k.b END, 0, k.v, CASE WHEN k.dead AND k.c = k.b THEN k.v ELSE 0 END),
+        (CASE WHEN k.dead AND k.c > k.b THEN k.c END, 0, 0, k.v),
+        (s.until, -k.v, CASE WHEN k.slow THEN -k.v ELSE 0 END, CASE WHEN k.dead THEN -k.v ELSE 0 END)
     ) AS e(day, inventory, slow, dead)
     WHERE s.balance > 0 AND s.until > %(start)s::date AND e.day <= %(end)s::date
 ),
-stock_delta AS (
-    SELECT dealer_id, day, SUM(inventory) AS inventory, SUM(slow) AS slow, SUM(dead) AS dead
-    FROM stock_event GROUP BY 1, 2
-),
-stock AS (
-    SELECT g.dealer_id, g.day,
-        SUM(COALESCE(sd.inventory, 0)) OVER w AS inventory_value,
-        SUM(COALESCE(sd.slow, 0)) OVER w AS slow_moving_value,
-        SUM(COALESCE(sd.dead, 0)) OVER w AS dead_stock_value
-    FROM grid g
-    LEFT JOIN stock_delta sd ON sd.dealer_id = g.dealer_id AND sd.day = g.day
-    WINDOW w AS (PARTITION BY g.dealer_id ORDER BY g.day)
-),
 issue_day AS (
-    SELECT dealer_id, day, SUM(issue_quantity * cost) AS issue_cost
-    FROM ledger
-    WHERE issue_quantity IS NOT NULL AND day >= %(start)s::date - {ISSUE_WINDOW_DAYS - 1}
+    -- issue cost per dealer and day from {ISSUE_WINDOW_DAYS - 1} days before the window: stored with the
+    -- checkpoint up to its day, from the ledger after it
+    SELECT dealer_id, day, SUM(cost_cents) AS cost_cents FROM (
+        SELECT dealer_id, day, issue_quantity::bigint * cost_cents AS cost_cents
+        FROM ledger WHERE issue_quantity IS NOT NULL AND day >= %(start)s::date - {ISSUE_WINDOW_DAYS - 1}
+        UNION ALL
+        SELECT dealer_id, issue_day, cost_cents FROM kpi_stockcheckpointissue
+        WHERE dealer_id = ANY(%(ids)s) AND day = %(checkpoint)s::date
+          AND issue_day >= %(start)s::date - {ISSUE_WINDOW_DAYS - 1}
+    ) AS x
     GROUP BY 1, 2
 ),
 issues AS (
     SELECT * FROM (
         SELECT d.id AS dealer_id, g.day::date AS day,
-            COALESCE(i.issue_cost, 0) AS issue_cost,
-            SUM(COALESCE(i.issue_cost, 0)) OVER (
+            COALESCE(i.cost_cents, 0) / 100.0 AS issue_cost,
+            SUM(COALESCE(i.cost_cents, 0)) OVER (
                 PARTITION BY d.id ORDER BY g.day ROWS BETWEEN {ISSUE_WINDOW_DAYS - 1} PRECEDING AND CURRENT ROW
-            ) AS issue_cost_90d
+            ) / 100.0 AS issue_cost_90d
         FROM dealer d
-        CROSS JOIN generate_series((%(start)s::date - {ISSUE_WINDOW_DAYS - 1})::timestamp, %(end)s::timestamp, interval '1 day') AS g(day)
+        CROSS JOIN generate_series((%(start)s::date - {ISSUE_WINDOW_DAYS - 1})::timestamp, %(end)s::timestamp,
+                                   interval '1 day') AS g(day)
         LEFT JOIN issue_day i ON i.dealer_id = d.id AND i.day = g.day::date
     ) AS windowed
     WHERE day >= %(start)s::date
+),
+state AS (
+    -- running sums of the events over each dealer's days: stock values and head counts as of the day
+    SELECT g.dealer_id, g.day,
+        SUM(COALESCE(sd.inventory, 0)) OVER w / 100.0 AS inventory_value,
+        SUM(COALESCE(sd.slow, 0)) OVER w / 100.0 AS slow_moving_value,
+        SUM(COALESCE(sd.dead, 0)) OVER w / 100.0 AS dead_stock_value,
+        SUM(COALESCE(te.n, 0)) OVER w AS technicians_active,
+        SUM(COALESCE(he.n, 0)) OVER w AS technicians_hv
+    FROM grid g
+    LEFT JOIN (SELECT dealer_id, day, SUM(inventory) AS inventory, SUM(slow) AS slow, SUM(dead) AS dead
+               FROM stock_event GROUP BY 1, 2) AS sd ON sd.dealer_id = g.dealer_id AND sd.day = g.day
+    LEFT JOIN (SELECT dealer_id, day, SUM(n) AS n FROM technician_event GROUP BY 1, 2) AS te
+        ON te.dealer_id = g.dealer_id AND te.day = g.day
+    LEFT JOIN (SELECT dealer_id, day, SUM(n) AS n FROM hv_event GROUP BY 1, 2) AS he
+        ON he.dealer_id = g.dealer_id AND he.day = g.day
+    WINDOW w AS (PARTITION BY g.dealer_id ORDER BY g.day)
+),
+checkpoint_day AS (
+    SELECT DISTINCT day FROM unnest(%(checkpoint_days)s::date[]) AS c(day)
+),
+write_checkpoint AS (
+    INSERT INTO kpi_stockcheckpoint (dealer_id, day, through_movement, parts_changed_at, computed_at)
+    SELECT d.id, c.day,
+        (SELECT COALESCE(MAX(id), 0) FROM parts_stockmovement),
+        (SELECT MAX(updated_at) FROM parts_part),
+        now()
+    FROM dealer d CROSS JOIN checkpoint_day c
+),
+write_checkpoint_part AS (
+    INSERT INTO kpi_stockcheckpointpart (dealer_id, day, part_id, balance, last_issue)
+    SELECT s.dealer_id, c.day, s.part_id, s.balance,
+        CASE WHEN s.last_issue > c.day - {DEAD_STOCK_DAYS} THEN s.last_issue END
+    FROM segment s
+    JOIN checkpoint_day c ON s.day <= c.day AND c.day < s.until
+    WHERE s.balance <> 0 OR s.last_issue > c.day - {DEAD_STOCK_DAYS}
+),
+write_checkpoint_issue AS (
+    INSERT INTO kpi_stockcheckpointissue (dealer_id, day, issue_day, cost_cents)
+    SELECT i.dealer_id, c.day, i.day, i.cost_cents
+    FROM issue_day i
+    JOIN checkpoint_day c ON i.day BETWEEN c.day - {ISSUE_WINDOW_DAYS - 2} AND c.day
+    WHERE i.cost_cents <> 0
 )
 INSERT INTO kpi_dealerdayfact ({columns})
 SELECT g.dealer_id, g.day, now(), {values}
@@ -299,9 +386,42 @@ FROM grid g
 
 ROLLUP_SQL = _build_sql()
 DELETE_SQL = "DELETE FROM kpi_dealerdayfact WHERE dealer_id = ANY(%(ids)s) AND day BETWEEN %(start)s AND %(end)s"
+CHECKPOINT_TABLES = ("kpi_stockcheckpointpart", "kpi_stockcheckpointissue", "kpi_stockcheckpoint")
+# Checkpoint days kept per dealer: the nightly needs the one its predecessor wrote; a few spare cover
+# backfills in between.
+CHECKPOINTS_KEPT = 6
+# Before any ledger row: a window without a usable checkpoint reads the whole ledger.
+BEGINNING = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 
 
-def params(window: Window) -> dict:
+def _usable_checkpoint(cursor, window: Window) -> dt.date | None:
+    """The newest checkpoint day before the window that every dealer of it has and that is still valid."""
+    cursor.execute(
+        """SELECT day, MIN(through_movement), MAX(parts_changed_at) FROM kpi_stockcheckpoint
+           WHERE dealer_id = ANY(%(ids)s) AND day < %(start)s
+           GROUP BY day HAVING COUNT(*) = %(dealers)s ORDER BY day DESC LIMIT 1""",
+        {"ids": list(window.dealer_ids), "start": window.start, "dealers": len(window.dealer_ids)},
+    )
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    day, through, parts_changed_at = row
+    # Stale if a ledger row dated on or before the day arrived since, or a part's cost may have changed.
+    cursor.execute(
+        """SELECT EXISTS (SELECT 1 FROM parts_stockmovement
+                          WHERE id > %(through)s AND dealer_id = ANY(%(ids)s) AND at < %(until)s)
+               OR EXISTS (SELECT 1 FROM parts_part WHERE updated_at > %(parts_changed_at)s)""",
+        {
+            "through": through,
+            "ids": list(window.dealer_ids),
+            "until": local_midnight(day + dt.timedelta(days=1), window.tz),
+            "parts_changed_at": parts_changed_at or BEGINNING,
+        },
+    )
+    return None if cursor.fetchone()[0] else day
+
+
+def params(window: Window, checkpoint: dt.date | None = None) -> dict:
     return {
         "ids": list(window.dealer_ids),
         "start": window.start,
@@ -322,13 +442,27 @@ def params(window: Window) -> dict:
         "hv_code": HV_CERTIFICATION_CODE,
         "issue": str(MovementKind.ISSUE),
         "return": str(MovementKind.RETURN),
+        "kinds": [str(kind) for kind in MovementKind],
+        "checkpoint": checkpoint,
+        "ledger_from": local_midnight(checkpoint + dt.timedelta(days=1), window.tz) if checkpoint else BEGINNING,
+        "checkpoint_days": sorted({window.start, window.end}),
     }
 
 
 def write(window: Window) -> int:
     """Replace the window's dealer-day rows; the caller holds the transaction and the lock."""
-    p = params(window)
     with connection.cursor() as cursor:
+        p = params(window, _usable_checkpoint(cursor, window))
+        for table in CHECKPOINT_TABLES:
+            cursor.execute(f"DELETE FROM {table} WHERE dealer_id = ANY(%(ids)s) AND day = ANY(%(checkpoint_days)s)", p)  # noqa: S608
         cursor.execute(DELETE_SQL, p)
         cursor.execute(ROLLUP_SQL, p)
-        return cursor.rowcount
+        written = cursor.rowcount
+        for table in CHECKPOINT_TABLES:
+            cursor.execute(
+                f"""DELETE FROM {table} WHERE dealer_id = ANY(%(ids)s) AND day < (
+                        SELECT day FROM (SELECT DISTINCT day FROM kpi_stockcheckpoint WHERE dealer_id = ANY(%(ids)s)) AS d
+                        ORDER BY day DESC OFFSET {CHECKPOINTS_KEPT - 1} LIMIT 1)""",  # noqa: S608
+                p,
+            )
+        return written
