@@ -27,9 +27,9 @@ def person(user) -> str:
 @register.simple_tag(takes_context=True)
 def workshop_links(context) -> dict:
     """Which workshop links the header shows the signed-in user, and which one is the current section.
-    dealers.policy memoises the memberships, so this costs no extra query on a scoped page."""
+    Asks dealers.policy by role (dealer None): memoised memberships, no query per link."""
     from dealers import policy
-    from dealers.policy import Record
+    from dealers.policy import Action, Record
 
     request = context.get("request")
     user = getattr(request, "user", None)
@@ -37,10 +37,14 @@ def workshop_links(context) -> dict:
         return {}
     match = getattr(request, "resolver_match", None)
     name = (match.url_name or "") if match and match.namespace == "workorders" else ""
+
+    def sees(record: Record) -> bool:
+        return policy.can(user, Action.VIEW, record, None)
+
     return {
-        "work_orders": bool(policy.dealer_ids(user, Record.WORK_ORDER)),
-        "complaints": bool(policy.dealer_ids(user, Record.COMPLAINT)),
-        "customers": bool(policy.dealer_ids(user, Record.CUSTOMER)),
-        "surveys": bool(policy.dealer_ids(user, Record.SURVEY)),
+        "work_orders": sees(Record.WORK_ORDER),
+        "complaints": sees(Record.COMPLAINT),
+        "customers": sees(Record.CUSTOMER),
+        "surveys": sees(Record.SURVEY),
         "current": "complaints" if name.startswith("complaint") else ("workshop" if name else ""),
     }
