@@ -18,8 +18,15 @@ class StockAdmin(SimpleHistoryAdmin):
     search_fields = ["part__number", "part__name", "bin"]
     list_select_related = ["dealer", "part"]
     raw_id_fields = ["dealer", "part"]
-    # Stock moves only through the ledger (parts.services); the admin shows it, never edits the count.
-    readonly_fields = ["on_hand"]
+    # Stock moves only through the ledger (parts.services); the admin shows it, never edits the count,
+    # and never adds or deletes a row (that would break stock = Σ ledger).
+    readonly_fields = ["dealer", "part", "on_hand", "reserved"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(StockMovement)
