@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from kpi import selectors as kpi_selectors
 from kpi.charts import sparkline
+from kpi.dashboard_cache import Reader
 from kpi.definitions import HEADLINE_KPIS
 from kpi.periods import data_end, parse_period, spark_window
 from kpi.templatetags.kpi_format import change_tone, format_change, format_value, status_text
@@ -37,19 +37,20 @@ def dealer_list(request: HttpRequest) -> HttpResponse:
 def _kpi_rows(request: HttpRequest, dealer: Dealer, period) -> dict:
     """The headline KPIs of this dealer against its targets, its own past and the rest of its region."""
     codes = [kpi.code for kpi in HEADLINE_KPIS]
-    values = kpi_selectors.kpi_values(dealer_ids=[dealer.pk], start=period.start, end=period.end, codes=codes)
-    spark_start, spark_end, spark_by = spark_window(period)
-    series = kpi_selectors.kpi_series(dealer_ids=[dealer.pk], start=spark_start, end=spark_end, codes=codes,
-                                      by=spark_by)
     # "Against the region": the dealers of this dealer's region whose figures this user may see. For staff
     # of a single dealer that is the dealer itself, and the comparison is left out rather than leaking
     # an aggregate of other dealers' numbers.
     visible = selectors.visible_dealer_ids(request.user, Record.KPI)
-    region_ids = list(Dealer.objects.filter(region_id=dealer.region_id, id__in=visible).values_list("id", flat=True))
+    region = list(Dealer.objects.filter(region_id=dealer.region_id, id__in=visible).only("id", "region_id", "updated_at"))
+    region_ids = [d.pk for d in region]
+    reader = Reader.current(region or [dealer])
+    values = reader.kpi_values(dealer_ids=[dealer.pk], start=period.start, end=period.end, codes=codes)
+    spark_start, spark_end, spark_by = spark_window(period)
+    series = reader.kpi_series(dealer_ids=[dealer.pk], start=spark_start, end=spark_end, codes=codes, by=spark_by)
     region_values = None
     if len(region_ids) > 1:
-        region_values = kpi_selectors.kpi_values(dealer_ids=region_ids, start=period.start, end=period.end,
-                                                 codes=codes, compare=False)
+        region_values = reader.kpi_values(dealer_ids=region_ids, start=period.start, end=period.end,
+                                          codes=codes, compare=False)
     params = period.params()
     rows = []
     for kpi in HEADLINE_KPIS:

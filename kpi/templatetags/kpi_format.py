@@ -6,6 +6,7 @@ template is measurably slower); the template filters wrap the same functions for
 
 from __future__ import annotations
 
+import functools
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
@@ -23,6 +24,7 @@ _CURRENCY_PATTERNS = {"zh": "{amount} 元", "en": "¥{amount}"}
 # Units of a relative change: percentages move by percentage points; other units by their own unit.
 _POINT_UNITS = frozenset({Unit.PERCENT, Unit.PERMILLE})
 EMPTY = "–"
+_QUANTA = tuple(Decimal(1).scaleb(-places) for places in range(6))
 
 
 def _language() -> str:
@@ -38,25 +40,43 @@ def _as_decimal(value) -> Decimal | None:
         return None
 
 
+@functools.lru_cache(maxsize=16)
+def _separators(language: str) -> tuple[str, str, int]:
+    """(decimal separator, thousands separator, grouping) of a language, looked up once per process.
+
+    Django's zh_Hans format leaves thousands ungrouped ("1234567"); Chinese business documents group money
+    and counts by thousands with commas, so a locale without a thousands separator gets "," every 3 digits.
+    """
+    decimal_sep = get_format("DECIMAL_SEPARATOR", language, use_l10n=True)
+    thousand_sep = get_format("THOUSAND_SEPARATOR", language, use_l10n=True)
+    grouping = get_format("NUMBER_GROUPING", language, use_l10n=True)
+    if not thousand_sep:
+        return decimal_sep, ",", 3
+    return decimal_sep, thousand_sep, grouping
+
+
 def group_number(value: Decimal | int | float, decimals: int = 0) -> str:
     """The number rounded half-up to `decimals` places, written with the active language's separators.
 
-    Django's zh_Hans format leaves thousands ungrouped ("1234567"); Chinese business documents group money
-    and counts by thousands with commas, so a locale without a thousands separator gets ",".
+    A league table formats thousands of numbers, so the common case ("." and "," every three digits, as
+    English and Chinese write them) uses Python's own grouping; any other locale goes through Django's
+    number_format.
     """
     number = _as_decimal(value)
     if number is None:
         return EMPTY
-    quantum = Decimal(1).scaleb(-decimals)
-    number = number.quantize(quantum, rounding=ROUND_HALF_UP)
+    number = number.quantize(_QUANTA[decimals] if decimals < len(_QUANTA) else Decimal(1).scaleb(-decimals),
+                             rounding=ROUND_HALF_UP)
     if number == 0:
         number = abs(number)  # no "-0.0"
-    if get_format("THOUSAND_SEPARATOR"):
+    language = get_language() or "en"
+    decimal_sep, thousand_sep, grouping = _separators(language)
+    if (decimal_sep, thousand_sep, grouping) == (".", ",", 3):
+        return format(number, f",.{decimals}f")
+    if get_format("THOUSAND_SEPARATOR", language, use_l10n=True):
         return number_format(number, decimal_pos=decimals, use_l10n=True, force_grouping=True)
-    return numberformat.format(
-        number, get_format("DECIMAL_SEPARATOR"), decimal_pos=decimals, grouping=3, thousand_sep=",",
-        force_grouping=True, use_l10n=True,
-    )
+    return numberformat.format(number, decimal_sep, decimal_pos=decimals, grouping=grouping,
+                               thousand_sep=thousand_sep, force_grouping=True, use_l10n=True)
 
 
 def format_cny(value, decimals: int = 0) -> str:
@@ -71,6 +91,12 @@ def format_cny(value, decimals: int = 0) -> str:
 
 def unit_label(unit: Unit) -> str:
     """The unit as shown after a number ("" where the number speaks for itself)."""
+    return _unit_label(unit, get_language() or "en")
+
+
+@functools.lru_cache(maxsize=64)
+def _unit_label(unit: Unit, language: str) -> str:
+    # Keyed by the language: the translation of a unit never changes while the process runs.
     return {
         Unit.CNY: "",
         Unit.PERCENT: "%",
@@ -149,6 +175,11 @@ def change_tone(change, kpi: KpiDefinition, base=None) -> str:
 
 def status_text(status: str) -> str:
     """Words for a red/amber/green status, so colour is never the only signal."""
+    return _status_text(status, get_language() or "en")
+
+
+@functools.lru_cache(maxsize=32)
+def _status_text(status: str, language: str) -> str:
     return {
         "green": gettext("on target"),
         "amber": gettext("close to target"),

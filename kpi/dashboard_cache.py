@@ -1,0 +1,120 @@
+"""The dashboards' reads of kpi.selectors, cached until the numbers could have changed.
+
+Facts change only when kpi.services.kpi_rollup rewrites them (nightly, or on demand), and targets when
+someone edits one. Every cache key therefore carries a version read in two index-sized queries:
+
+- the newest fact row (id and computed_at): the roll-up deletes and re-inserts the rows of its range, so
+  any roll-up produces a new highest id with a new time stamp;
+- the number of KpiTarget rows and their latest updated_at (an edit, an addition or a deletion);
+
+plus the dealers of the page with their regions (a target is resolved through the dealer's region) and
+their last edit, and every argument of the selector. Entries also expire after CACHE_SECONDS, which bounds the staleness of
+the one change the version cannot see (a fact row edited by hand without a roll-up).
+
+What is cached is plain numbers; KpiValue/KpiPoint objects are rebuilt around the canonical KPI
+definitions on the way out, so a cached answer is indistinguishable from a fresh one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import astuple, dataclass
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db import connection
+
+from kpi import selectors
+from kpi.definitions import KPI_BY_CODE
+from kpi.models import DealerDayFact, KpiTarget
+from kpi.selectors import KpiPoint, KpiValue
+
+T = TypeVar("T")
+CACHE_SECONDS = 600
+PREFIX = "kpi-dash:v1"
+_FACTS, _TARGETS = DealerDayFact._meta.db_table, KpiTarget._meta.db_table
+# One round trip, each part answered from an index or a small table: the newest fact row by primary key,
+# and the targets' count and latest edit.
+VERSION_SQL = (
+    f"SELECT (SELECT id FROM {_FACTS} ORDER BY id DESC LIMIT 1),"  # noqa: S608 — table names from the models
+    f" (SELECT computed_at FROM {_FACTS} ORDER BY id DESC LIMIT 1),"
+    f" (SELECT COUNT(*) FROM {_TARGETS}), (SELECT MAX(updated_at) FROM {_TARGETS})"
+)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The selectors, bound to one data version and one set of dealers (build one per request)."""
+
+    version: str
+
+    @classmethod
+    def current(cls, dealers: Sequence) -> Reader:
+        with connection.cursor() as cursor:
+            cursor.execute(VERSION_SQL)
+            row = cursor.fetchone()
+        # Each dealer's region (targets resolve through it) and last edit (names and kinds shown in
+        # cached tables), from the dealer objects the page loaded anyway.
+        regions = sorted((dealer.pk, dealer.region_id, str(getattr(dealer, "updated_at", ""))) for dealer in dealers)
+        raw = f"{row}|{regions}"
+        return cls(hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest())
+
+    def _key(self, name: str, **kwargs) -> str:
+        parts = [name, self.version]
+        for key in sorted(kwargs):
+            value = kwargs[key]
+            if isinstance(value, (list, tuple, set, frozenset)):
+                value = ",".join(map(str, sorted(value) if key == "dealer_ids" else value))
+            parts.append(f"{key}={value}")
+        return f"{PREFIX}:{hashlib.sha1('|'.join(parts).encode(), usedforsecurity=False).hexdigest()}"
+
+    def remember(self, name: str, compute: Callable[[], T], **key_parts) -> T:
+        """`compute()`'s result for this data version and these key parts (anything built only from the
+        numbers, such as a rendered table: the key must name everything else it depends on)."""
+        key = self._key(name, **key_parts)
+        found = cache.get(key)
+        if found is None:
+            found = compute()
+            cache.set(key, found, CACHE_SECONDS)
+        return found
+
+    def kpi_values(self, *, dealer_ids: Collection[int], start: dt.date, end: dt.date,
+                   codes: Sequence[str] | None = None, compare: bool = True) -> dict[str, KpiValue]:
+        key = self._key("values", dealer_ids=dealer_ids, start=start, end=end, codes=codes or "all", compare=compare)
+        packed = cache.get(key)
+        if packed is None:
+            result = selectors.kpi_values(dealer_ids=dealer_ids, start=start, end=end, codes=codes, compare=compare)
+            cache.set(key, _pack_values(result), CACHE_SECONDS)
+            return result
+        return _unpack_values(packed)
+
+    def kpi_series(self, *, dealer_ids: Collection[int], start: dt.date, end: dt.date,
+                   codes: Sequence[str] | None = None, by: str = "day") -> dict[str, list[KpiPoint]]:
+        key = self._key("series", dealer_ids=dealer_ids, start=start, end=end, codes=codes or "all", by=by)
+        packed = cache.get(key)
+        if packed is None:
+            result = selectors.kpi_series(dealer_ids=dealer_ids, start=start, end=end, codes=codes, by=by)
+            cache.set(key, {code: [astuple(p) for p in points] for code, points in result.items()}, CACHE_SECONDS)
+            return result
+        return {code: [KpiPoint(*p) for p in points] for code, points in packed.items()}
+
+    def kpi_by_dealer(self, *, dealer_ids: Collection[int], start: dt.date, end: dt.date,
+                      codes: Sequence[str] | None = None, compare: bool = False) -> dict[int, dict[str, KpiValue]]:
+        key = self._key("by_dealer", dealer_ids=dealer_ids, start=start, end=end, codes=codes or "all", compare=compare)
+        packed = cache.get(key)
+        if packed is None:
+            result = selectors.kpi_by_dealer(dealer_ids=dealer_ids, start=start, end=end, codes=codes, compare=compare)
+            cache.set(key, {dealer: _pack_values(values) for dealer, values in result.items()}, CACHE_SECONDS)
+            return result
+        return {dealer: _unpack_values(values) for dealer, values in packed.items()}
+
+
+def _pack_values(values: dict[str, KpiValue]) -> dict[str, tuple]:
+    return {code: (kv.numerator, kv.denominator, kv.value, kv.target, kv.status, kv.previous, kv.last_year,
+                   kv.change, kv.change_last_year) for code, kv in values.items()}
+
+
+def _unpack_values(packed: dict[str, tuple]) -> dict[str, KpiValue]:
+    return {code: KpiValue(KPI_BY_CODE[code], *fields) for code, fields in packed.items()}
