@@ -112,12 +112,13 @@ def load(seed: int = 6) -> dict[str, int]:
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg cursor: COPY FROM STDIN
         with raw.copy(f"COPY kpi_dealerdayfact ({', '.join(columns)}) FROM STDIN") as copy:
-            for dealer in dealers:
-                size = rng.uniform(0.5, 2.0)
-                quality = rng.uniform(0.85, 0.99)
-                inventory = Decimal(rng.randint(300, 1500) * 1000)
-                for offset in range(DAYS):
-                    day = start + dt.timedelta(days=offset)
+            # Day by day, every dealer for each day: the order in which the nightly roll-up writes them.
+            profiles = {dealer.pk: (rng.uniform(0.5, 2.0), rng.uniform(0.85, 0.99), Decimal(rng.randint(300, 1500) * 1000))
+                        for dealer in dealers}
+            for offset in range(DAYS):
+                day = start + dt.timedelta(days=offset)
+                for dealer in dealers:
+                    size, quality, inventory = profiles[dealer.pk]
                     n = max(0, int(rng.gauss(30 * size, 6)))
                     output = Decimal(n * rng.randint(700, 1400))
                     eligible = int(n * 0.35)
