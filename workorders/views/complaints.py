@@ -66,7 +66,7 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Complaint recorded: the 48 h clock is running."))
             return redirect("workorders:complaint_detail", pk=complaint.pk)
-    return render(request, "workorders/complaint_form.html", {"form": form})
+    return render(request, "workorders/complaint_form.html", {"form": form, "chosen_customer": _chosen(form)})
 
 
 @login_required
@@ -105,7 +105,16 @@ def complaint_update(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Complaint saved."))
             return redirect("workorders:complaint_detail", pk=pk)
-    return render(request, "workorders/complaint_form.html", {"form": form, "complaint": complaint})
+    return render(request, "workorders/complaint_form.html",
+                  {"form": form, "complaint": complaint, "chosen_customer": _chosen(form)})
+
+
+def _chosen(form: ComplaintForm):
+    """The customer picked in the form (to show by name), if the user may change that customer."""
+    value = form["customer"].value()
+    if value and str(value).isdigit():
+        return form.fields["customer"].queryset.filter(pk=value).first()
+    return None
 
 
 ACTIONS = {
