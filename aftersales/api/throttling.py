@@ -26,7 +26,8 @@ class ApiTokenThrottle(_SettingsRateThrottle):
         token = token_of(request.user)
         if token is None:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": token.pk}
+        # The prefix, not the id: unique for the token's life and never reused by a later token.
+        return self.cache_format % {"scope": self.scope, "ident": token.prefix}
 
 
 class ApiUserThrottle(_SettingsRateThrottle):

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import views
@@ -5,7 +6,10 @@ from . import views
 app_name = "kpi-api"
 
 router = SimpleRouter()
-router.register("kpis", views.KpiViewSet, basename="kpi")
 router.register("kpi-targets", views.KpiTargetViewSet, basename="kpitarget")
 router.register("tasks", views.TaskViewSet, basename="task")
-urlpatterns = router.urls
+urlpatterns = [
+    path("kpis/", views.KpiViewSet.as_view({"get": "values"}), name="kpi-values"),
+    path("kpis/rollup/", views.KpiViewSet.as_view({"post": "rollup"}), name="kpi-rollup"),
+    *router.urls,
+]

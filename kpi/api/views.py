@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
-from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -70,7 +69,10 @@ def _query_data(request: Any) -> dict[str, Any]:
 
 
 class KpiViewSet(ApiViewMixin, viewsets.ViewSet):
-    """KPI values for one dealer, several, or every dealer in scope; roll-ups on request (region clients)."""
+    """KPI values for one dealer, several, or every dealer in scope; roll-ups on request (region clients).
+
+    Routed by hand (kpi/api/urls.py): GET kpis/ answers one object, not a list of records.
+    """
 
     pagination_class = None
 
@@ -87,7 +89,7 @@ class KpiViewSet(ApiViewMixin, viewsets.ViewSet):
         responses={200: KpiResultSerializer, 304: OpenApiResponse(description="Not modified (ETag matched)."),
                    **ERROR_RESPONSES},
     )
-    def list(self, request: Any) -> Response:
+    def values(self, request: Any) -> Response:
         query = KpiQuerySerializer(data=_query_data(request))
         query.is_valid(raise_exception=True)
         params = query.validated_data
@@ -128,7 +130,6 @@ class KpiViewSet(ApiViewMixin, viewsets.ViewSet):
         request=RollupRequestSerializer,
         responses={202: TaskSerializer, **WRITE_ERROR_RESPONSES},
     )
-    @action(detail=False, methods=["post"], url_path="rollup")
     def rollup(self, request: Any) -> Response:
         regions = scope.region_ids(request.user)
         if not regions:
