@@ -18,3 +18,6 @@ if env.bool("AFTERSALES_WORKER", default=False):
     # The worker started by the `celery_worker_process` fixture runs tasks for real on Redis.
     CELERY_TASK_ALWAYS_EAGER = False
 WHITENOISE_AUTOREFRESH = True  # serve from the finders: tests never run collectstatic
+# Tests assert English wording unless they ask for zh-hans (Accept-Language / cookie); the product's
+# default stays zh-hans.
+LANGUAGE_CODE = "en"
