@@ -93,6 +93,7 @@ class BoardColumn:
     status: str
     label: str
     cards: list[BoardCard] = field(default_factory=list)
+    url: str = ""  # the work-order list filtered to this column, set by the view
 
     @property
     def overdue_count(self) -> int:

@@ -7,10 +7,12 @@ workshop board and the certifications, not the complaints).
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -75,6 +77,30 @@ def _kpi_rows(request: HttpRequest, dealer: Dealer, period) -> dict:
     return {"rows": rows, "has_region": region_values is not None, "spark_by": spark_by, "spark_start": spark_start}
 
 
+def list_url(viewname: str, **params) -> str:
+    """A list page of another app filtered to these records, or "" while that app has no such page."""
+    try:
+        base = reverse(viewname)
+    except NoReverseMatch:
+        return ""
+    return f"{base}?{urlencode(params)}" if params else base
+
+
+def _section_links(dealer: Dealer) -> dict:
+    """Where each count on the dealer page comes from: the owning app's list, filtered to this dealer."""
+    return {
+        "open_orders": list_url("workorders:workorder_list", dealer=dealer.pk, open="true"),
+        "overdue_orders": list_url("workorders:workorder_list", dealer=dealer.pk, overdue="true"),
+        "status": {status: list_url("workorders:workorder_list", dealer=dealer.pk, status=status)
+                   for status in selectors.BOARD_STATUSES},
+        "below_reorder": list_url("parts:stock_list", dealer=dealer.pk, below_reorder_point="true"),
+        "slow_moving": list_url("parts:stock_list", dealer=dealer.pk, slow_moving="true"),
+        "expiring": list_url("training:expiring_list", days=selectors.CERT_WARNING_DAYS),
+        "hv_gap": list_url("training:hv_gap"),
+        "complaints": list_url("workorders:complaint_list", dealer=dealer.pk, state="open"),
+    }
+
+
 @login_required
 @require_GET
 def dealer_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -87,6 +113,10 @@ def dealer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     def may(record: Record) -> bool:
         return selectors.can_view(user, record, dealer.pk)
 
+    links = _section_links(dealer)
+    board = selectors.workshop_board(user=user, dealer=dealer, now=now) if may(Record.WORK_ORDER) else None
+    for column in board.columns if board else ():
+        column.url = links["status"].get(column.status, "")
     context = {
         "dealer": dealer,
         "period": period,
@@ -94,11 +124,12 @@ def dealer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "problems": problems,
         "now": now,
         "kpis": _kpi_rows(request, dealer, period) if may(Record.KPI) else None,
-        "board": selectors.workshop_board(user=user, dealer=dealer, now=now) if may(Record.WORK_ORDER) else None,
+        "board": board,
         "parts": selectors.parts_alerts(user=user, dealer=dealer, now=now) if may(Record.STOCK) else None,
         "people": selectors.certifications(user=user, dealer=dealer) if may(Record.TECHNICIAN) else None,
         "complaints": selectors.open_complaints(user=user, dealer=dealer, now=now) if may(Record.COMPLAINT) else None,
         "is_region_user": policy.is_region_user(user),
+        "links": links,
         "overview_url": reverse("kpi:overview") + "?" + period.querystring(),
         "section_titles": {
             "kpis": _("Key figures"), "board": _("Workshop board"), "parts": _("Parts alerts"),

@@ -547,6 +547,7 @@ def kpi_detail(request: HttpRequest, code: str) -> HttpResponse:
         region = scope.reader.kpi_series(dealer_ids=scope.ids, start=period.start, end=period.end, codes=[kpi.code], by=by)
         lines.append(Line(str(_("Selection")), region[kpi.code]))
     figure = figure_json(trend_figure(kpi, lines, target=value.target if kpi.denominator else None, by=by))
+    trend_table = _trend_table(kpi, lines)
     distribution = None
     ranking = []
     if len(scope.ids) > 1:
@@ -586,6 +587,7 @@ def kpi_detail(request: HttpRequest, code: str) -> HttpResponse:
         "change_last_year_tone": change_tone(value.change_last_year, kpi, value.last_year),
         "formula": formula_terms(kpi),
         "figure": figure,
+        "trend_table": trend_table,
         "by": by,
         "distribution": distribution,
         "ranking": ranking,

@@ -377,3 +377,61 @@ def test_query_counts_do_not_grow_with_the_number_of_dealers_or_records(dash, cl
     before = count()
     add_busy_dealers(dash, 6)
     assert count() == before
+
+
+def test_records_behind_a_number_are_paginated(dash, client):
+    from .conftest import _deliver
+
+    for _ in range(27):
+        _deliver(dash.c, dash.yesterday, amount="100.00")
+    from kpi.services import kpi_rollup
+
+    kpi_rollup(start=dash.yesterday, end=dash.yesterday)
+    client.force_login(dash.manager)
+    first = get(client, f"{kpi_url('ro_count')}?dealer={dash.c.pk}")
+    assert len(table_of_records(first)) == 25 and "Page 1 of 2" in first.content.decode()
+    second = get(client, f"{kpi_url('ro_count')}?dealer={dash.c.pk}&page=2")
+    assert len(table_of_records(second)) == 27 + 2 - 25  # C's two earlier work orders, too
+
+
+def table_of_records(response) -> list[str]:
+    html = response.content.decode()
+    body = html.split('<table class="records">', 1)[1].split("</tbody>", 1)[0]
+    return re.findall(r"<tr>", body.split("<tbody>", 1)[1])
+
+
+def test_league_marks_a_dealer_far_below_the_others(dash, client):
+    """Output values 600 (B), 880…930 (six new dealers), 1,200, 1,400, 3,400: the median is 915, the MAD
+    30, one robust deviation 44.5; B is 7 deviations below, A far above (which is good, not marked)."""
+    from kpi.services import kpi_rollup
+    from tests.dealers.factories import DealerFactory
+
+    from .conftest import _deliver
+
+    for n in range(6):
+        _deliver(DealerFactory(region=dash.region, code=f"S{n}"), dash.yesterday, amount=f"{780 + 10 * n}.00")
+    kpi_rollup(start=dash.yesterday, end=dash.yesterday)
+    client.force_login(dash.manager)
+    response = get(client, LEAGUE)
+    column = table_of(response).headers.index("Output value (CNY)")
+    html = response.content.decode()
+
+    def cell_classes(code: str) -> str:
+        row = html.split(f">{code}</a></td>", 1)[1].split("</tr>", 1)[0]
+        cells = re.findall(r"<t[dh][^>]*>", row)  # name, kind, tier, city, then the KPIs
+        return cells[column - 1]
+
+    assert "outlier" in cell_classes(dash.b.code)
+    assert "outlier" not in cell_classes(dash.a.code) and "outlier" not in cell_classes("S0")
+
+
+@pytest.mark.parametrize("role", ["service_advisor", "parts_clerk", "service_manager"])
+def test_dealer_roles_with_kpi_access_see_their_kpi_pages(dash, client, role):
+    from dealers.choices import Role
+    from tests.dealers.factories import make_user
+
+    user = make_user(Role(role), dealer=dash.a, username=f"u-{role}")
+    client.force_login(user)
+    assert get(client, dealer_url(dash.a)).status_code == 200
+    assert get(client, f"{kpi_url('csi')}?dealer={dash.a.pk}").status_code == 200
+    assert get(client, f"{kpi_url('csi')}?dealer={dash.b.pk}").status_code == 404
