@@ -20,6 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -28,9 +29,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from dealers.choices import CityTier, DealerKind
-from dealers.models import Dealer, Region
+from dealers.models import Region
 from dealers.policy import Record
-from dealers.selectors import visible_dealer_ids
+from dealers.selectors import DealerRow, dealer_rows
 from kpi import selectors
 from kpi.charts import DealerPoint, Line, distribution_figure, figure_json, sparkline, trend_figure
 from kpi.dashboard_cache import Reader
@@ -72,12 +73,12 @@ class DealerFilterForm(forms.Form):
 class Scope:
     """The dealers a dashboard counts: the user's (policy) narrowed by the region/kind/tier filters."""
 
-    dealers: list[Dealer]
+    dealers: list[DealerRow]
     form: DealerFilterForm
     regions: list[Region]
     filters: dict[str, str] = field(default_factory=dict)  # the accepted filter parameters, for links
     errors: list[str] = field(default_factory=list)
-    visible: list[Dealer] = field(default_factory=list)  # every dealer of the user's scope, unfiltered
+    visible: list[DealerRow] = field(default_factory=list)  # every dealer of the user's scope, unfiltered
 
     @cached_property
     def reader(self) -> Reader:
@@ -90,7 +91,8 @@ class Scope:
 
     @property
     def tz(self) -> dt.tzinfo:
-        zones = {dealer.region.timezone for dealer in self.dealers}
+        by_id = {region.pk: region.timezone for region in self.regions}
+        zones = {by_id[dealer.region_id] for dealer in self.dealers}
         return zoneinfo.ZoneInfo(zones.pop() if len(zones) == 1 else settings.TIME_ZONE)
 
 
@@ -104,12 +106,11 @@ def _form_errors(form: forms.Form) -> list[str]:
 
 def dashboard_scope(request: HttpRequest) -> Scope:
     """The dealers of the user's KPI scope that match the filters. 404 when the user may see none."""
-    visible = visible_dealer_ids(request.user, Record.KPI)
-    if not visible:
+    dealers = dealer_rows(user=request.user, record=Record.KPI)
+    if not dealers:
         raise Http404(gettext("No dealer's figures are visible to you."))
-    dealers = list(Dealer.objects.filter(id__in=visible).select_related("region").order_by("code"))
     everyone = dealers
-    regions = sorted({dealer.region_id: dealer.region for dealer in dealers}.values(), key=lambda r: r.code)
+    regions = list(Region.objects.filter(id__in={dealer.region_id for dealer in dealers}).order_by("code"))
     raw = {key: request.GET[key] for key in FILTER_KEYS if request.GET.get(key)}
     form = DealerFilterForm(raw, regions=regions)
     errors: list[str] = []
@@ -241,19 +242,27 @@ def overview(request: HttpRequest) -> HttpResponse:
     """The regional manager's home: a tile per headline KPI for the period, with sparklines."""
     scope = dashboard_scope(request)
     period, errors, last_day = _period(request)
-    codes = [kpi.code for kpi in HEADLINE_KPIS]
-    values = scope.reader.kpi_values(dealer_ids=scope.ids, start=period.start, end=period.end, codes=codes)
-    spark_start, spark_end, spark_by = spark_window(period)
-    series = scope.reader.kpi_series(dealer_ids=scope.ids, start=spark_start, end=spark_end, codes=codes, by=spark_by)
     params = {**period.params(), **scope.filters}
-    detail = {kpi.code: reverse("kpi:kpi_detail", args=[kpi.code]) for kpi in HEADLINE_KPIS}
     query = build_query(params)
-    tiles = make_tiles(values, series, url_for=lambda kpi: f"{detail[kpi.code]}?{query}")
+
+    def build() -> str:
+        codes = [kpi.code for kpi in HEADLINE_KPIS]
+        values = scope.reader.kpi_values(dealer_ids=scope.ids, start=period.start, end=period.end, codes=codes)
+        spark_start, spark_end, spark_by = spark_window(period)
+        series = scope.reader.kpi_series(dealer_ids=scope.ids, start=spark_start, end=spark_end, codes=codes,
+                                         by=spark_by)
+        detail = {kpi.code: reverse("kpi:kpi_detail", args=[kpi.code]) for kpi in HEADLINE_KPIS}
+        tiles = make_tiles(values, series, url_for=lambda kpi: f"{detail[kpi.code]}?{query}")
+        return render_to_string("kpi/partials/tiles.html",
+                                {"tiles": tiles, "spark_by": spark_by, "spark_start": spark_start})
+
+    # The tiles are the same HTML for everyone who sees these dealers over this period in this language,
+    # until the next roll-up: rendered once, then served from the dashboards' cache.
+    tiles_html = scope.reader.remember("overview-tiles", build, dealer_ids=scope.ids, query=query,
+                                       language=get_language())
     context = {
         **_base_context(request, scope, period, errors, last_day),
-        "tiles": tiles,
-        "spark_by": spark_by,
-        "spark_start": spark_start,
+        "tiles_html": mark_safe(tiles_html),  # noqa: S308 — rendered by the template engine, autoescaped
         "league_url": _url("kpi:league", params=params),
         "trends_url": _url("kpi:trends", params=params),
     }
@@ -404,7 +413,7 @@ class TrendForm(forms.Form):
     ])
     dealer = forms.TypedMultipleChoiceField(label=_("Dealers (2–5)"), coerce=int, required=False)
 
-    def __init__(self, *args, dealers: Sequence[Dealer], **kwargs) -> None:
+    def __init__(self, *args, dealers: Sequence[DealerRow], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kpi"].choices = [(kpi.code, kpi.name) for kpi in KPIS]
         self.fields["dealer"].choices = [(d.pk, f"{d.code} {d.name}") for d in dealers]
@@ -527,15 +536,13 @@ def kpi_detail(request: HttpRequest, code: str) -> HttpResponse:
     dealer = None
     raw_dealer = request.GET.get("dealer")
     if raw_dealer:
-        # A dealer outside the user's scope does not exist for them: 404, never its figures.
-        by_id = {d.pk: d for d in scope.dealers}
+        # A dealer outside the user's scope does not exist for them: 404, never its figures. (One the
+        # filters leave out is still theirs: the link from a dealer page carries no filters.)
+        by_id = {d.pk: d for d in scope.visible}
         try:
             dealer = by_id[int(raw_dealer)]
         except (ValueError, KeyError):
-            if raw_dealer.isdigit() and int(raw_dealer) in visible_dealer_ids(request.user, Record.KPI):
-                dealer = Dealer.objects.select_related("region").get(pk=int(raw_dealer))
-            else:
-                raise Http404(gettext("No such dealer.")) from None
+            raise Http404(gettext("No such dealer.")) from None
     ids = [dealer.pk] if dealer else scope.ids
     params = {**period.params(), **scope.filters}
     value = scope.reader.kpi_values(dealer_ids=ids, start=period.start, end=period.end, codes=[kpi.code])[kpi.code]
