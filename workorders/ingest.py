@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,6 +42,11 @@ from .models import Customer, LabourLine, PartsLine, Vehicle, WorkOrder, WorkOrd
 from .services.customers import VIN_RE, normalize_phone, normalize_vin
 
 CENT = Decimal("0.01")
+DMS_IMPORT = "DMS import"
+LABOUR_COLUMNS = ("work_order_id", "op_code", "description", "flat_rate_hours", "actual_hours", "technician_id", "amount")
+PARTS_COLUMNS = ("work_order_id", "part_id", "quantity", "returned_quantity", "unit_price", "unit_cost",
+                 "filled_from_stock", "requested_at")
+STATUS_COLUMNS = ("work_order_id", "status", "at", "by_id", "note")
 CREATED, UPDATED, UNCHANGED, ERROR, NOT_WRITTEN = "created", "updated", "unchanged", "error", "not_written"
 # Header fields the DMS owns; the rest of a work order (signature, QC, advisor…) stays the portal's.
 HEADER_FIELDS = (
@@ -447,7 +452,7 @@ def _write(prepared: list[_Prepared], by: Any) -> None:
 
     new_orders: list[WorkOrder] = []
     changed_orders: list[WorkOrder] = []
-    status_rows: list[WorkOrderStatusChange] = []
+    status_rows: list[tuple] = []  # (work order, status, at, note)
     for p in prepared:
         item = p.item
         values = {
@@ -470,21 +475,18 @@ def _write(prepared: list[_Prepared], by: Any) -> None:
             wo.updated_at = now
             changed_orders.append(wo)
             if previous_status != wo.status:
-                status_rows.append(WorkOrderStatusChange(work_order=wo, status=wo.status, at=_status_time(wo, now),
-                                                         by=history_user, note=_("From the DMS")))
+                status_rows.append((wo, wo.status, _status_time(wo, now)))
         p.work_order = wo
     if new_orders:
         bulk_create_with_history(new_orders, WorkOrder, default_user=history_user,
                                  default_change_reason="DMS import")
         for wo in new_orders:
-            status_rows.append(WorkOrderStatusChange(work_order=wo, status=WorkOrderStatus.BOOKED, at=wo.opened_at,
-                                                     by=history_user, note=_("From the DMS")))
+            status_rows.append((wo, WorkOrderStatus.BOOKED, wo.opened_at))
             if wo.status != WorkOrderStatus.BOOKED:
                 at = _status_time(wo, now)
                 if at <= wo.opened_at:
                     at = wo.opened_at + dt.timedelta(microseconds=1)
-                status_rows.append(WorkOrderStatusChange(work_order=wo, status=wo.status, at=at, by=history_user,
-                                                         note=_("From the DMS")))
+                status_rows.append((wo, wo.status, at))
     if changed_orders:
         changed_ids = [wo.pk for wo in changed_orders]
         # Replaced lines: deleting them one by one lets simple_history record each deletion.
@@ -508,28 +510,113 @@ def _write(prepared: list[_Prepared], by: Any) -> None:
         if linked:
             bulk_update_with_history(linked, WorkOrder, ["comeback_of_id"], default_user=history_user,
                                      default_change_reason="DMS import: comeback link")
-    labour_rows: list[LabourLine] = []
-    parts_rows: list[PartsLine] = []
+    labour_rows: list[tuple] = []
+    parts_rows: list[tuple] = []
     for p in prepared:
         wo = p.work_order
-        for op_code, description, flat_rate, actual, tech_id, amount in p.labour:
-            labour_rows.append(LabourLine(work_order=wo, op_code=op_code, description=description,
-                                          flat_rate_hours=flat_rate, actual_hours=actual, technician_id=tech_id,
-                                          amount=amount))
-        for part_id, quantity, price, cost, filled in p.parts:
-            parts_rows.append(PartsLine(work_order=wo, part_id=part_id, quantity=quantity, unit_price=price,
-                                        unit_cost=cost, filled_from_stock=filled, requested_at=wo.opened_at))
-    if labour_rows:
-        bulk_create_with_history(labour_rows, LabourLine, default_user=history_user,
-                                 default_change_reason="DMS import")
-    if parts_rows:
-        bulk_create_with_history(parts_rows, PartsLine, default_user=history_user,
-                                 default_change_reason="DMS import")
-    if status_rows:
-        WorkOrderStatusChange.objects.bulk_create(status_rows)
+        labour_rows.extend((wo.pk, *line) for line in p.labour)
+        parts_rows.extend((wo.pk, part_id, quantity, 0, price, cost, filled, wo.opened_at)
+                          for part_id, quantity, price, cost, filled in p.parts)
+    work_order_ids = [p.work_order.pk for p in prepared]
+    user_id = getattr(history_user, "pk", None)
+    note = _("From the DMS")
+    _insert(LabourLine, LABOUR_COLUMNS, labour_rows, work_order_ids=work_order_ids, history_user=history_user, now=now)
+    _insert(PartsLine, PARTS_COLUMNS, parts_rows, work_order_ids=work_order_ids, history_user=history_user, now=now)
+    _insert(WorkOrderStatusChange, STATUS_COLUMNS, [(wo.pk, status, at, user_id, note) for wo, status, at in status_rows],
+            work_order_ids=work_order_ids, history_user=history_user, now=now)
     for p in prepared:
         p.result.id = p.work_order.pk
         p.result.status = CREATED if p.existing is None else UPDATED
+
+
+def _insert(model: type, columns: tuple[str, ...], rows: list[tuple], *, work_order_ids: list[int],
+            history_user: Any, now: dt.datetime) -> None:
+    """Insert new rows of a work order's children, with their history rows when the model keeps history.
+
+    On PostgreSQL the rows (thousands per batch) go in with one COPY and their history with one
+    INSERT … SELECT (these work orders' children are exactly the rows just written: replaced lines were
+    deleted first); elsewhere through bulk_create_with_history. Both write the same history: '+', now,
+    the acting user, "DMS import".
+    """
+    if not rows:
+        return
+    history = getattr(model, "history", None)
+    if connection.vendor != "postgresql":
+        objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
+        if history is not None:
+            bulk_create_with_history(objs, model, default_user=history_user, default_change_reason=DMS_IMPORT,
+                                     default_date=now)
+        else:
+            model.objects.bulk_create(objs)
+        return
+    table = model._meta.db_table
+    _copy(table, columns, rows)
+    if history is not None:
+        _history_from_table(model, "work_order_id", work_order_ids, history_user=history_user, now=now)
+
+
+def _insert_objects(objs: list[Any], model: type, *, history_user: Any, now: dt.datetime) -> None:
+    """Insert new model instances (customers, vehicles) with their history rows; ids are set on the objects.
+
+    On PostgreSQL: ids reserved from the table's sequence, one COPY, one INSERT … SELECT for the history;
+    elsewhere bulk_create_with_history. Auto-now times are stamped here, as save() would.
+    """
+    if connection.vendor != "postgresql":
+        bulk_create_with_history(objs, model, default_user=history_user, default_change_reason=DMS_IMPORT,
+                                 default_date=now)
+        return
+    table = model._meta.db_table
+    fields = [f for f in model._meta.concrete_fields if not f.generated]
+    stamped = [f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                       [table, len(objs)])
+        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+            obj.pk = pk
+            for name in stamped:
+                setattr(obj, name, now)
+    _copy(table, tuple(f.column for f in fields), [tuple(getattr(obj, f.attname) for f in fields) for obj in objs])
+    _history_from_table(model, "id", [obj.pk for obj in objs], history_user=history_user, now=now)
+
+
+def _history_from_table(model: type, key: str, ids: list[int], *, history_user: Any, now: dt.datetime) -> None:
+    """History rows ('+') for the rows of `model` whose `key` is in `ids`, copied by the database itself."""
+    historical = model.history.model
+    quote = connection.ops.quote_name
+    copied = ", ".join(quote(f.column) for f in historical._meta.concrete_fields
+                       if not f.attname.startswith("history_"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(historical._meta.db_table)} ({copied}, history_date, history_change_reason, "  # noqa: S608 — names from the models
+            f"history_type, history_user_id) SELECT {copied}, %s, %s, '+', %s FROM {quote(model._meta.db_table)} "
+            f"WHERE {quote(key)} = ANY(%s)",
+            [now, DMS_IMPORT, getattr(history_user, "pk", None), ids],
+        )
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    return str(value)
+
+
+def _copy(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """COPY rows into a table (text format, values escaped), sent as one buffer."""
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    data = "".join("\t".join(map(_copy_value, row)) + "\n" for row in rows)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg's own cursor under Django's wrapper
+        with raw.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
+            copy.write(data)
 
 
 def _status_time(wo: WorkOrder, now: dt.datetime) -> dt.datetime:
@@ -557,7 +644,7 @@ def _write_customers(prepared: list[_Prepared], now: dt.datetime, history_user: 
             customer.updated_at = now
             changed.append(customer)
     if new:
-        bulk_create_with_history(new, Customer, default_user=history_user, default_change_reason="DMS import")
+        _insert_objects(new, Customer, history_user=history_user, now=now)
     if changed:
         bulk_update_with_history(changed, Customer, ["name", "phone", "kind", "updated_at"],
                                  default_user=history_user, default_change_reason="DMS import")
@@ -596,8 +683,7 @@ def _write_vehicles(prepared: list[_Prepared], customers: dict, now: dt.datetime
             vehicle.updated_at = now
             changed[p.vin] = vehicle
     if new:
-        bulk_create_with_history(list(new.values()), Vehicle, default_user=history_user,
-                                 default_change_reason="DMS import")
+        _insert_objects(list(new.values()), Vehicle, history_user=history_user, now=now)
     if changed:
         bulk_update_with_history(list(changed.values()), Vehicle,
                                  ["brand", "model", "powertrain", "model_year", "mileage_km", "owner", "updated_at"],

@@ -48,6 +48,32 @@ def test_created_then_unchanged_then_updated(api, dealer, catalogue, technicians
     assert WorkOrder.history.filter(id=ids[1]).count() == 2
 
 
+def test_every_written_row_has_its_history(api, token_a, dealer, catalogue, technicians):
+    """Work orders, lines, customers and vehicles written in bulk each get a '+' history row naming the client."""
+    body = api.post(BULK, batch(dealer, 3), format="json").json()
+    ids = [i["id"] for i in body["items"]]
+    user = token_a[0].user
+    assert WorkOrder.history.filter(id__in=ids, history_type="+", history_user=user).count() == 3
+    assert LabourLine.history.filter(work_order_id__in=ids, history_type="+", history_user=user).count() == 3
+    assert PartsLine.history.filter(work_order_id__in=ids, history_type="+", history_user=user).count() == 3
+    assert Customer.history.filter(history_type="+", history_user=user).count() == 3
+    assert Vehicle.history.filter(history_type="+", history_user=user).count() == 3
+    line = PartsLine.objects.filter(work_order_id=ids[0]).get()
+    assert line.history.get().quantity == line.quantity and line.history.get().unit_price == line.unit_price
+    assert WorkOrderStatusChange.objects.filter(work_order_id__in=ids).count() == 6
+
+
+def test_text_with_tabs_and_backslashes_survives_the_bulk_path(api, dealer, catalogue, technicians):
+    item = work_order_payload(dealer.code, "ESC-1")
+    item["labour_lines"][0]["description"] = "a\tb\\c\nd"
+    item["customer"]["name"] = "王\t先生\\"
+    body = api.post(BULK, [item], format="json").json()
+    wo = WorkOrder.objects.get(pk=body["items"][0]["id"])
+    assert wo.labour_lines.get().description == "a\tb\\c\nd"
+    assert wo.customer.name == "王\t先生\\"
+    assert api.post(BULK, [item], format="json").json()["counts"] == {"unchanged": 1}
+
+
 def test_totals_equal_the_services_recalculation(api, dealer, catalogue, technicians):
     item = work_order_payload(dealer.code, "T-1")
     item["labour_lines"].append({"op_code": "OP2", "flat_rate_hours": "0.75", "actual_hours": "1.00",

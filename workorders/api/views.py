@@ -156,15 +156,16 @@ class WorkOrderViewSet(ScopedModelViewSet):
         if len(data) > MAX_BULK:
             raise ValidationError({"non_field_errors": [
                 _("At most %(max)s work orders per request (got %(n)s).") % {"max": MAX_BULK, "n": len(data)}]})
-        context = self.get_serializer_context()
+        # One serializer validates every item (as ListSerializer does): building its fields once per batch
+        # instead of once per item is most of the validation time of a 1,000-item batch.
+        validator = WorkOrderWriteSerializer(context=self.get_serializer_context())
         shaped: list[tuple[int, dict[str, Any]]] = []
         shape_errors: dict[int, dict[str, list[str]]] = {}
         for index, raw in enumerate(data):
-            serializer = WorkOrderWriteSerializer(data=raw, context=context)
-            if serializer.is_valid():
-                shaped.append((index, serializer.validated_data))
-            else:
-                shape_errors[index] = flatten_errors(serializer.errors)
+            try:
+                shaped.append((index, validator.run_validation(raw)))
+            except ValidationError as exc:
+                shape_errors[index] = flatten_errors(exc.detail)
         # All-or-nothing with shape errors: still resolve references (to report every error) but write nothing.
         result = workorders_ingest(
             items=[item for _i, item in shaped], dealer_ids=self._writable(), by=request.user,
