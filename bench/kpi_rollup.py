@@ -17,8 +17,10 @@
      sold — materialised into a temporary table. It leaves out what needs other rows (comebacks,
      returning customers, vehicles) and every other source, so it is a lower bound.
    - full: kpi.services.kpi_rollup over the two years, every dealer (what `rollup_kpis` runs).
-   - day: the nightly case, one day for 200 dealers (best of three).
-   - trailing: the real nightly window, 35 days for 200 dealers.
+   - the nightly window (35 days, 200 dealers): first after the rebuild (its checkpoint is far back), then
+     in the steady state (starting from the checkpoint the previous night left);
+   - day: one day for 200 dealers after the day before was rolled up (best of three), and cold (no
+     checkpoint: the whole ledger is read).
    Prints each time, the ratio to the floor, and the peak RSS of each child.
 Goals: full ≤ 2 × floor; day < 1 s; peak memory < 300 MB.
 """
@@ -304,13 +306,16 @@ def load(database_url: str, directory: Path) -> None:
 # --- measured phases (each in its own process) -------------------------------------------------
 
 
-def phase(name: str, database_url: str) -> dict:
+def phase(name: str, database_url: str, first: dt.date | None, last: dt.date | None) -> dict:
     django_setup(database_url)
     from django.db import connection
 
-    from kpi.models import DealerDayFact
+    from kpi.models import DealerDayFact, StockCheckpoint, StockCheckpointIssue, StockCheckpointPart
     from kpi.services import kpi_rollup
 
+    if name == "cold":  # no checkpoint to start from: the roll-up reads the whole ledger
+        for model in (StockCheckpointPart, StockCheckpointIssue, StockCheckpoint):
+            model.objects.all().delete()
     began = time.monotonic()
     if name == "floor":
         with connection.cursor() as cursor:
@@ -318,27 +323,21 @@ def phase(name: str, database_url: str) -> dict:
             cursor.execute(FLOOR_SQL)
             cursor.execute("SELECT count(*) FROM bench_floor")
             rows = cursor.fetchone()[0]
-    elif name == "full":
-        rows = kpi_rollup(start=START, end=END).rows
-    elif name == "day":
-        rows = kpi_rollup(start=END, end=END).rows
-    elif name == "trailing":
-        rows = kpi_rollup(start=END - dt.timedelta(days=34), end=END).rows
-    elif name == "orm-month":
-        rows = kpi_rollup(start=END - dt.timedelta(days=30), end=END, engine="orm").rows
+    elif name in ("rollup", "cold"):
+        rows = kpi_rollup(start=first, end=last).rows
+        assert DealerDayFact.objects.filter(day=last).count() == DEALERS
+    elif name == "orm":
+        rows = kpi_rollup(start=first, end=last, engine="orm").rows
     else:
         raise SystemExit(f"unknown phase {name}")
-    seconds = time.monotonic() - began
-    if name != "floor":
-        assert DealerDayFact.objects.filter(day=END).count() == DEALERS
-    return {"phase": name, "seconds": seconds, "rows": rows}
+    return {"phase": name, "seconds": time.monotonic() - began, "rows": rows}
 
 
-def run_child(name: str, database_url: str) -> dict:
-    proc = subprocess.Popen(
-        [sys.executable, __file__, "--phase", name, "--database-url", database_url],
-        stdout=subprocess.PIPE, cwd=ROOT,
-    )
+def run_child(name: str, database_url: str, first: dt.date | None = None, last: dt.date | None = None) -> dict:
+    command = [sys.executable, __file__, "--phase", name, "--database-url", database_url]
+    if first:
+        command += ["--first", first.isoformat(), "--last", last.isoformat()]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=ROOT)
     output = proc.stdout.read()
     _pid, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -359,21 +358,24 @@ def main() -> None:
     parser.add_argument("--orm", action="store_true", help="also time the portable ORM engine over 31 days")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
+    parser.add_argument("--first", type=dt.date.fromisoformat, help=argparse.SUPPRESS)
+    parser.add_argument("--last", type=dt.date.fromisoformat, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
-        print(json.dumps(phase(args.phase, args.database_url)))
+        print(json.dumps(phase(args.phase, args.database_url, args.first, args.last)))
         return
 
     url = f"{args.server}/{args.database}"
     if not args.reuse:
         print(f"Creating {args.database} and loading {args.n:,} work orders ({DEALERS} dealers, {START} … {END})")
         admin_sql(f"{args.server}/postgres", f'DROP DATABASE IF EXISTS "{args.database}"', f'CREATE DATABASE "{args.database}"')
-        migrate = subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT,
-            env={**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"},
-        )
-        if migrate.returncode:
-            raise SystemExit("migrate failed")
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"},
+    )
+    if migrate.returncode:
+        raise SystemExit("migrate failed")
+    if not args.reuse:
         with tempfile.TemporaryDirectory(prefix="kpi_bench_") as tmp:
             began = time.monotonic()
             counts = generate(args.n, Path(tmp))
@@ -381,15 +383,23 @@ def main() -> None:
                 f"{t.split('_', 1)[1]} {c:,}" for t, c in counts.items() if c > DEALERS))
             load(url, Path(tmp))
 
+    day = dt.timedelta(days=1)
     results = {}
     floor_runs = [run_child("floor", url) for _ in range(2)]
     results["floor"] = min(floor_runs, key=lambda r: r["seconds"])
-    results["full"] = run_child("full", url)
-    day_runs = [run_child("day", url) for _ in range(3)]
+    results["full"] = run_child("rollup", url, START, END)
+    # Yesterday's nightly run, as the first one after the rebuild: its newest checkpoint is the start of
+    # the rebuild's last chunk, so it reads most of a year of ledger.
+    results["catch-up"] = run_child("rollup", url, END - 35 * day, END - day)
+    # Tonight's: starts from the checkpoint yesterday's run left at its first day.
+    results["trailing"] = run_child("rollup", url, END - 34 * day, END)
+    # One day after the day before was rolled up (the steady state of a daily run), best of three.
+    run_child("rollup", url, END - day, END - day)
+    day_runs = [run_child("rollup", url, END, END) for _ in range(3)]
     results["day"] = min(day_runs, key=lambda r: r["seconds"])
-    results["trailing"] = run_child("trailing", url)
+    results["cold-day"] = run_child("cold", url, END, END)
     if args.orm:
-        results["orm-month"] = run_child("orm-month", url)
+        results["orm"] = run_child("orm", url, END - 30 * day, END)
 
     floor = results["floor"]["seconds"]
     out = io.StringIO()
@@ -398,9 +408,11 @@ def main() -> None:
     labels = {
         "floor": "floor: one GROUP BY (hand SQL)",
         "full": "full rebuild, 730 days",
+        "catch-up": "35 days, checkpoint 11 months back",
+        "trailing": "nightly: 35 days, steady state",
         "day": "one day, 200 dealers (best of 3)",
-        "trailing": "nightly window, 35 days",
-        "orm-month": "ORM engine, 31 days",
+        "cold-day": "one day, no checkpoint (cold)",
+        "orm": "ORM engine, 31 days",
     }
     for key, result in results.items():
         print(f"{labels[key]:<34}{result['seconds']:>10.2f}{result['seconds'] / floor:>10.2f}{result['rows']:>10,}"

@@ -135,15 +135,20 @@ class StockCheckpoint(models.Model):
 
     A roll-up of a short window starts from the newest valid checkpoint before it instead of re-reading
     the whole ledger. A checkpoint is valid while no ledger row newer than `through_movement` is dated on
-    or before its day and no part's cost changed since (issue costs are stored at cost). The ledger is
-    append-only; rows edited or deleted in place need a full rebuild (rollup_kpis over the whole history
-    ignores nothing: a window's first chunk with no checkpoint reads all history).
+    or before its day and no part changed since (issue costs are stored at cost). The ledger is
+    append-only; rows edited or deleted in place need a rebuild without checkpoints (delete them).
+    One row per dealer and day: the per-part state travels as JSON, so writing one costs one row, not one
+    per stocked part.
     """
 
     dealer = models.ForeignKey("dealers.Dealer", on_delete=models.CASCADE, related_name="+", verbose_name=_("dealer"))
     day = models.DateField(_("day"))
     through_movement = models.BigIntegerField(_("last ledger row included"))
     parts_changed_at = models.DateTimeField(_("newest part change then"), null=True)
+    # [[part id, balance, last issue day (ISO) if within 365 days or null], …]
+    parts = models.JSONField(_("part balances"), default=list)
+    # [[day (ISO), cost issued in cents], …] for the 89 days up to `day`, days with no issue left out
+    issue_costs = models.JSONField(_("issue costs"), default=list)
     computed_at = models.DateTimeField(_("computed at"), auto_now=True)
 
     class Meta:
@@ -153,42 +158,3 @@ class StockCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dealer_id} {self.day}"
-
-
-class StockCheckpointPart(models.Model):
-    """A part's balance and last issue day (if within 365 days) at a dealer, as of a checkpoint day."""
-
-    dealer = models.ForeignKey("dealers.Dealer", on_delete=models.CASCADE, related_name="+", verbose_name=_("dealer"))
-    day = models.DateField(_("day"))
-    part = models.ForeignKey("parts.Part", on_delete=models.CASCADE, related_name="+", verbose_name=_("part"))
-    balance = models.IntegerField(_("balance"))
-    last_issue = models.DateField(_("last issued on"), null=True)
-
-    class Meta:
-        verbose_name = _("stock checkpoint part")
-        verbose_name_plural = _("stock checkpoint parts")
-        constraints = [
-            models.UniqueConstraint(fields=["dealer", "day", "part"], name="stockcheckpointpart_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.dealer_id} {self.day} {self.part_id}: {self.balance}"
-
-
-class StockCheckpointIssue(models.Model):
-    """A dealer's cost of parts issued (in cents) on each of the 89 days up to a checkpoint day."""
-
-    dealer = models.ForeignKey("dealers.Dealer", on_delete=models.CASCADE, related_name="+", verbose_name=_("dealer"))
-    day = models.DateField(_("day"))
-    issue_day = models.DateField(_("issued on"))
-    cost_cents = models.BigIntegerField(_("cost of parts issued (cents)"))
-
-    class Meta:
-        verbose_name = _("stock checkpoint issue cost")
-        verbose_name_plural = _("stock checkpoint issue costs")
-        constraints = [
-            models.UniqueConstraint(fields=["dealer", "day", "issue_day"], name="stockcheckpointissue_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.dealer_id} {self.day} {self.issue_day}: {self.cost_cents}"

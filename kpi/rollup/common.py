@@ -20,7 +20,8 @@ The rules (issue 3, glossary):
 - Inventory as of a day: Σ of the ledger (parts.StockMovement.quantity) up to the end of the local day, per
   dealer and part, valued at the part's current cost (Part.cost: one valuation for stock and issues, so
   turnover and days of supply compare like with like; the ledger's unit_cost varies with the document
-  that wrote it). Only positive balances count.
+  that wrote it). Balances are not clamped: parts.services never lets one go below zero, and summing
+  as they are keeps the daily value a running sum of the ledger.
 - Issue cost of a day: cost of the quantity issued to work orders less the quantity returned from them.
   issue_cost_90d: the issue cost of the 90 local days ending with the day.
 - Slow-moving / dead stock: the value of positive balances of parts with no movement of kind issue for

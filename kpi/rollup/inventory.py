@@ -1,7 +1,7 @@
 """The daily inventory snapshot from the stock ledger, streamed: memory grows with dealers × days only.
 
 Input: the ledger summed per (dealer, part, local day), ordered by dealer, part and day, from the first
-movement up to the window's last day. Each (dealer, part) is a run of days; between two movement days its
+movement on (later days are ignored). Each (dealer, part) is a run of days; between two movement days its
 balance and its last issue day are constant, so every run segment adds its value to a contiguous range of
 days (inventory), and from `last issue + 180 days` (slow-moving) or `+ 365 days` (dead stock) on. Those
 ranges go into per-dealer difference arrays whose running sums are the daily values. PostgreSQL does the
@@ -84,7 +84,7 @@ def snapshot(rows: Iterable[LedgerDay], *, dealer_ids: Iterable[int], start: dt.
         if segment is None:
             return
         first, seg_balance, seg_last_issue, cost = segment
-        if seg_balance <= 0:
+        if seg_balance == 0:
             return
         value = cost * seg_balance
         s = series[current_dealer]
@@ -97,7 +97,7 @@ def snapshot(rows: Iterable[LedgerDay], *, dealer_ids: Iterable[int], start: dt.
     current_dealer = 0
     for row in rows:
         if row.day > end:
-            raise ValueError(f"ledger day {row.day} after the window's end {end}")
+            continue  # later movements do not change the window's days
         if (row.dealer_id, row.part_id) != key:
             close(after_end)
             key = (row.dealer_id, row.part_id)

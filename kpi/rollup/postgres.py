@@ -1,3 +1,4 @@
+# ruff: noqa: S608 -- every statement here is assembled from module constants; values are bound parameters.
 """The PostgreSQL engine: one INSERT … SELECT computes and writes a window's facts inside the database.
 
 Nothing but the statement crosses the wire, so the Python process's memory is flat whatever the number of
@@ -71,7 +72,60 @@ def _local_day(column: str) -> str:
     return f"({column} AT TIME ZONE %(tz)s)::date"
 
 
-def _build_sql() -> str:
+def _variant(short: bool) -> dict[str, str]:
+    """The statement's two shapes.
+
+    Short windows (the nightly run) probe indexes row by row: a comeback by comeback_of, a customer's
+    earlier work order by customer, a survey's or parts line's work order by primary key. Long windows
+    (rebuilds) join whole tables with hashes instead, and keep the dealer filter on work orders out of
+    index conditions ("+ 0"), because reaching half the table through the dealer index is random I/O.
+    """
+    delivered_day = _local_day("w.delivered_at")
+    comeback_match = f"""c.comeback_of_id = w.id AND c.status <> %(cancelled)s
+          AND {_local_day("c.opened_at")} <= {delivered_day} + %(comeback_days)s::int"""
+    returning_match = """p.customer_id = w.customer_id AND p.status = %(delivered_status)s
+          AND p.delivered_at < w.delivered_at AND p.delivered_at >= w.delivered_at - %(returning_window)s"""
+    requested_day = _local_day("l.requested_at")
+    if short:
+        return {
+            "w_dealer": "w.dealer_id = ANY(%(ids)s)",
+            "comeback_probe": f"CROSS JOIN LATERAL (SELECT 1 FROM workorders_workorder c WHERE {comeback_match} LIMIT 1) AS hit",
+            "comeback_exists": "",
+            "returning_probe": f"CROSS JOIN LATERAL (SELECT 1 FROM workorders_workorder p WHERE {returning_match} LIMIT 1) AS hit",
+            "returning_exists": "",
+            "survey_join": "",
+            "survey_filter": "AND (SELECT w.status FROM workorders_workorder w WHERE w.id = s.work_order_id) <> %(cancelled)s",
+            "parts_line_rows": f"""
+        SELECT (SELECT w.dealer_id FROM workorders_workorder w
+                WHERE w.id = l.work_order_id AND w.status <> %(cancelled)s) AS dealer_id,
+            {requested_day} AS day, l.filled_from_stock AS filled
+        FROM workorders_partsline l
+        WHERE l.requested_at >= %(lo)s AND l.requested_at < %(hi)s""",
+        }
+    return {
+        "w_dealer": "w.dealer_id + 0 = ANY(%(ids)s)",
+        "comeback_probe": "",
+        "comeback_exists": f"AND EXISTS (SELECT 1 FROM workorders_workorder c WHERE {comeback_match})",
+        "returning_probe": "",
+        "returning_exists": f"AND EXISTS (SELECT 1 FROM workorders_workorder p WHERE {returning_match})",
+        "survey_join": "JOIN workorders_workorder w ON w.id = s.work_order_id AND w.status <> %(cancelled)s",
+        "survey_filter": "",
+        "parts_line_rows": f"""
+        SELECT w.dealer_id, {requested_day} AS day, l.filled_from_stock AS filled
+        FROM workorders_partsline l
+        JOIN workorders_workorder w ON w.id = l.work_order_id
+        WHERE w.status <> %(cancelled)s AND l.requested_at >= %(lo)s AND l.requested_at < %(hi)s""",
+    }
+
+
+def _build_sql(short: bool) -> str:
+    fragments = _variant(short)
+    w_dealer, survey_join, survey_filter, parts_line_rows = (
+        fragments[k] for k in ("w_dealer", "survey_join", "survey_filter", "parts_line_rows")
+    )
+    comeback_probe, comeback_exists, returning_probe, returning_exists = (
+        fragments[k] for k in ("comeback_probe", "comeback_exists", "returning_probe", "returning_exists")
+    )
     source_of_field = {field: cte for cte, fields in _SOURCE_OF.items() for field in fields}
     assert set(source_of_field) | {"capacity_hours"} == set(FACT_FIELDS), "every measure needs a source"
     columns = ", ".join(["dealer_id", "day", "computed_at", *FACT_FIELDS])
@@ -101,22 +155,18 @@ grid AS (
 comeback AS (
     -- repair and warranty work orders of the window with a comeback opened within N local days of delivery
     SELECT w.id FROM workorders_workorder w
-    WHERE w.status = %(delivered_status)s AND w.dealer_id = ANY(%(ids)s) AND w.type = ANY(%(ftf)s)
+    {comeback_probe}
+    WHERE w.status = %(delivered_status)s AND {w_dealer} AND w.type = ANY(%(ftf)s)
       AND w.delivered_at >= %(lo)s AND w.delivered_at < %(hi)s
-      AND EXISTS (
-        SELECT 1 FROM workorders_workorder c
-        WHERE c.comeback_of_id = w.id AND c.status <> %(cancelled)s
-          AND {_local_day("c.opened_at")} <= {delivered_day} + %(comeback_days)s::int)
+      {comeback_exists}
 ),
 returning_customer AS (
     -- work orders of the window whose customer had another delivered in the 365 days before
     SELECT w.id FROM workorders_workorder w
-    WHERE w.status = %(delivered_status)s AND w.dealer_id = ANY(%(ids)s)
+    {returning_probe}
+    WHERE w.status = %(delivered_status)s AND {w_dealer}
       AND w.delivered_at >= %(lo)s AND w.delivered_at < %(hi)s
-      AND EXISTS (
-        SELECT 1 FROM workorders_workorder p
-        WHERE p.customer_id = w.customer_id AND p.status = %(delivered_status)s
-          AND p.delivered_at < w.delivered_at AND p.delivered_at >= w.delivered_at - %(returning_window)s)
+      {returning_exists}
 ),
 delivered AS (
     SELECT w.dealer_id, {delivered_day} AS day,
@@ -138,7 +188,7 @@ delivered AS (
     JOIN workorders_vehicle v ON v.id = w.vehicle_id
     LEFT JOIN comeback cb ON cb.id = w.id
     LEFT JOIN returning_customer rt ON rt.id = w.id
-    WHERE w.status = %(delivered_status)s AND w.dealer_id = ANY(%(ids)s)
+    WHERE w.status = %(delivered_status)s AND {w_dealer}
       AND w.delivered_at >= %(lo)s AND w.delivered_at < %(hi)s
     GROUP BY 1, 2
 ),
@@ -155,7 +205,7 @@ opened AS (
         THEN {_ymd("v.first_registered_on")} + {EXT_WARRANTY_YEARS * 10000} > {_ymd(opened_day)}
         ELSE v.model_year >= EXTRACT(YEAR FROM {opened_day})::int - {EXT_WARRANTY_YEARS - 1}
         END AS eligible) e
-    WHERE w.status <> %(cancelled)s AND w.dealer_id = ANY(%(ids)s)
+    WHERE w.status <> %(cancelled)s AND {w_dealer}
       AND w.opened_at >= %(lo)s AND w.opened_at < %(hi)s
     GROUP BY 1, 2
 ),
@@ -166,8 +216,9 @@ surveys AS (
         COUNT(*) FILTER (WHERE s.recommend >= 9) AS promoters,
         COUNT(*) FILTER (WHERE s.recommend <= 6) AS detractors
     FROM workorders_survey s
-    JOIN workorders_workorder w ON w.id = s.work_order_id AND w.status <> %(cancelled)s
+    {survey_join}
     WHERE s.dealer_id = ANY(%(ids)s) AND s.answered_at >= %(lo)s AND s.answered_at < %(hi)s
+      {survey_filter}
     GROUP BY 1, 2
 ),
 complaints_opened AS (
@@ -193,13 +244,11 @@ complaints_escalated AS (
     GROUP BY 1, 2
 ),
 parts_lines AS (
-    SELECT w.dealer_id, {_local_day("l.requested_at")} AS day,
+    SELECT x.dealer_id, x.day,
         COUNT(*) AS parts_lines_requested,
-        COUNT(*) FILTER (WHERE l.filled_from_stock) AS parts_lines_filled
-    FROM workorders_partsline l
-    JOIN workorders_workorder w ON w.id = l.work_order_id
-    WHERE w.dealer_id = ANY(%(ids)s) AND w.status <> %(cancelled)s
-      AND l.requested_at >= %(lo)s AND l.requested_at < %(hi)s
+        COUNT(*) FILTER (WHERE x.filled) AS parts_lines_filled
+    FROM ({parts_line_rows}) AS x
+    WHERE x.dealer_id = ANY(%(ids)s)
     GROUP BY 1, 2
 ),
 urgent AS (
@@ -248,9 +297,11 @@ hv_event AS (
 ),
 checkpoint_part AS (
     -- the ledger summed to the end of the checkpoint day (no rows without a checkpoint)
-    SELECT dealer_id, part_id, balance, last_issue
-    FROM kpi_stockcheckpointpart
-    WHERE dealer_id = ANY(%(ids)s) AND day = %(checkpoint)s::date
+    SELECT cp.dealer_id, (e.item ->> 0)::bigint AS part_id, (e.item ->> 1)::int AS balance,
+        (e.item ->> 2)::date AS last_issue
+    FROM kpi_stockcheckpoint cp
+    CROSS JOIN LATERAL jsonb_array_elements(cp.parts) AS e(item)
+    WHERE cp.dealer_id = ANY(%(ids)s) AND cp.day = %(checkpoint)s::date
 ),
 ledger AS (
     -- per dealer, part and local day: net quantity, quantity issued less returned, whether issued;
@@ -280,43 +331,61 @@ ledger AS (
 ),
 segment AS (
     -- from each ledger day until the next one a part's balance and last issue day are constant
-    SELECT l.dealer_id, l.part_id, l.day, l.cost_cents,
+    SELECT l.dealer_id, l.day, l.cost_cents,
         COALESCE(LEAD(l.day) OVER w, %(end)s::date + 1) AS until,
         SUM(l.quantity) OVER w AS balance,
-        GREATEST(MAX(l.day) FILTER (WHERE l.issued) OVER w, MAX(l.last_issue) OVER w) AS last_issue
+        GREATEST(MAX(l.day) FILTER (WHERE l.issued) OVER w, MAX(l.last_issue) OVER w) AS last_issue,
+        l.part_id
     FROM ledger l
     WINDOW w AS (PARTITION BY l.dealer_id, l.part_id ORDER BY l.day)
 ),
+aged AS (
+    -- segments during which the part is slow-moving ({SLOW_MOVING_DAYS} days without issue) inside the
+    -- window; dead ({DEAD_STOCK_DAYS} days) starts no earlier
+    SELECT dealer_id, balance * cost_cents AS v, until,
+        GREATEST(day, last_issue + {SLOW_MOVING_DAYS}) AS slow_from,
+        GREATEST(day, last_issue + {DEAD_STOCK_DAYS}) AS dead_from
+    FROM segment
+    WHERE balance <> 0 AND until > %(start)s::date
+      AND GREATEST(day, last_issue + {SLOW_MOVING_DAYS}) < until
+      AND GREATEST(day, last_issue + {SLOW_MOVING_DAYS}) <= %(end)s::date
+),
+ledger_day AS (
+    -- per dealer and day: the change of stock value and the cost issued (cents)
+    SELECT dealer_id, day, SUM(quantity::bigint * cost_cents) AS stock_change,
+        SUM(issue_quantity::bigint * cost_cents) AS issue_cents
+    FROM ledger
+    GROUP BY 1, 2
+),
 stock_event AS (
-    -- where a segment's value starts and stops counting as stock, slow-moving and dead (clipped to the
-    -- window); slow from the {SLOW_MOVING_DAYS}th day after the last issue, dead from the {DEAD_STOCK_DAYS}th
-    SELECT s.dealer_id, e.day, e.inventory, e.slow, e.dead
-    FROM segment s
-    CROSS JOIN LATERAL (SELECT
-        s.balance * s.cost_cents AS v,
-        GREATEST(s.day, %(start)s::date) AS a,
-        GREATEST(s.day, s.last_issue + {SLOW_MOVING_DAYS}, %(start)s::date) AS b,
-        GREATEST(s.day, s.last_issue + {DEAD_STOCK_DAYS}, %(start)s::date) AS c,
-        GREATEST(s.day, s.last_issue + {SLOW_MOVING_DAYS}) < s.until AS slow,
-        GREATEST(s.day, s.last_issue + {DEAD_STOCK_DAYS}) < s.until AS dead) AS k
-    CROSS JOIN LATERAL (VALUES
-        (k.a, k.v, CASE WHEN k.slow AND k.b = k.a THEN k.v ELSE 0 END, CASE WHEN k.dead AND k.c = k.a THEN k.v ELSE 0 END),
-        (CASE WHEN k.slow AND k.b > k.a THEN k.b END, 0, k.v, CASE WHEN k.dead AND k.c = k.b THEN k.v ELSE 0 END),
-        (CASE WHEN k.dead AND k.c > k.b THEN k.c END, 0, 0, k.v),
-        (s.until, -k.v, CASE WHEN k.slow THEN -k.v ELSE 0 END, CASE WHEN k.dead THEN -k.v ELSE 0 END)
-    ) AS e(day, inventory, slow, dead)
-    WHERE s.balance > 0 AND s.until > %(start)s::date AND e.day <= %(end)s::date
+    -- inventory = running Σ of the value changes (balances never go negative: parts.services refuses);
+    -- slow / dead = value of the aged segments from when they age until they end, clipped to the window
+    SELECT dealer_id, GREATEST(day, %(start)s::date) AS day, stock_change AS inventory, 0::bigint AS slow,
+        0::bigint AS dead
+    FROM ledger_day WHERE day <= %(end)s::date
+    UNION ALL
+    SELECT dealer_id, GREATEST(slow_from, %(start)s::date), 0, v, 0 FROM aged
+    UNION ALL
+    SELECT dealer_id, until, 0, -v, 0 FROM aged WHERE until <= %(end)s::date
+    UNION ALL
+    SELECT dealer_id, GREATEST(dead_from, %(start)s::date), 0, 0, v FROM aged
+    WHERE dead_from < until AND dead_from <= %(end)s::date
+    UNION ALL
+    SELECT dealer_id, until, 0, 0, -v FROM aged
+    WHERE dead_from < until AND until <= %(end)s::date
 ),
 issue_day AS (
     -- issue cost per dealer and day from {ISSUE_WINDOW_DAYS - 1} days before the window: stored with the
     -- checkpoint up to its day, from the ledger after it
     SELECT dealer_id, day, SUM(cost_cents) AS cost_cents FROM (
-        SELECT dealer_id, day, issue_quantity::bigint * cost_cents AS cost_cents
-        FROM ledger WHERE issue_quantity IS NOT NULL AND day >= %(start)s::date - {ISSUE_WINDOW_DAYS - 1}
+        SELECT dealer_id, day, issue_cents AS cost_cents
+        FROM ledger_day WHERE issue_cents IS NOT NULL AND day >= %(start)s::date - {ISSUE_WINDOW_DAYS - 1}
         UNION ALL
-        SELECT dealer_id, issue_day, cost_cents FROM kpi_stockcheckpointissue
-        WHERE dealer_id = ANY(%(ids)s) AND day = %(checkpoint)s::date
-          AND issue_day >= %(start)s::date - {ISSUE_WINDOW_DAYS - 1}
+        SELECT cp.dealer_id, (e.item ->> 0)::date, (e.item ->> 1)::bigint
+        FROM kpi_stockcheckpoint cp
+        CROSS JOIN LATERAL jsonb_array_elements(cp.issue_costs) AS e(item)
+        WHERE cp.dealer_id = ANY(%(ids)s) AND cp.day = %(checkpoint)s::date
+          AND (e.item ->> 0)::date >= %(start)s::date - {ISSUE_WINDOW_DAYS - 1}
     ) AS x
     GROUP BY 1, 2
 ),
@@ -354,39 +423,48 @@ state AS (
 checkpoint_day AS (
     SELECT DISTINCT day FROM unnest(%(checkpoint_days)s::date[]) AS c(day)
 ),
-write_checkpoint AS (
-    INSERT INTO kpi_stockcheckpoint (dealer_id, day, through_movement, parts_changed_at, computed_at)
-    SELECT d.id, c.day,
-        (SELECT COALESCE(MAX(id), 0) FROM parts_stockmovement),
-        (SELECT MAX(updated_at) FROM parts_part),
-        now()
-    FROM dealer d CROSS JOIN checkpoint_day c
-),
-write_checkpoint_part AS (
-    INSERT INTO kpi_stockcheckpointpart (dealer_id, day, part_id, balance, last_issue)
-    SELECT s.dealer_id, c.day, s.part_id, s.balance,
-        CASE WHEN s.last_issue > c.day - {DEAD_STOCK_DAYS} THEN s.last_issue END
+checkpoint_parts AS (
+    SELECT s.dealer_id, c.day, jsonb_agg(jsonb_build_array(s.part_id, s.balance,
+        CASE WHEN s.last_issue > c.day - {DEAD_STOCK_DAYS} THEN s.last_issue END)) AS parts
     FROM segment s
     JOIN checkpoint_day c ON s.day <= c.day AND c.day < s.until
     WHERE s.balance <> 0 OR s.last_issue > c.day - {DEAD_STOCK_DAYS}
+    GROUP BY 1, 2
 ),
-write_checkpoint_issue AS (
-    INSERT INTO kpi_stockcheckpointissue (dealer_id, day, issue_day, cost_cents)
-    SELECT i.dealer_id, c.day, i.day, i.cost_cents
+checkpoint_issues AS (
+    SELECT i.dealer_id, c.day, jsonb_agg(jsonb_build_array(i.day, i.cost_cents) ORDER BY i.day) AS issue_costs
     FROM issue_day i
     JOIN checkpoint_day c ON i.day BETWEEN c.day - {ISSUE_WINDOW_DAYS - 2} AND c.day
     WHERE i.cost_cents <> 0
+    GROUP BY 1, 2
+),
+write_checkpoint AS (
+    INSERT INTO kpi_stockcheckpoint
+        (dealer_id, day, through_movement, parts_changed_at, parts, issue_costs, computed_at)
+    SELECT d.id, c.day,
+        (SELECT COALESCE(MAX(id), 0) FROM parts_stockmovement),
+        (SELECT MAX(updated_at) FROM parts_part),
+        COALESCE(cp.parts, '[]'::jsonb),
+        COALESCE(ci.issue_costs, '[]'::jsonb),
+        now()
+    FROM dealer d
+    CROSS JOIN checkpoint_day c
+    LEFT JOIN checkpoint_parts cp ON cp.dealer_id = d.id AND cp.day = c.day
+    LEFT JOIN checkpoint_issues ci ON ci.dealer_id = d.id AND ci.day = c.day
 )
 INSERT INTO kpi_dealerdayfact ({columns})
 SELECT g.dealer_id, g.day, now(), {values}
 FROM grid g
 {joins}
-"""  # noqa: S608
+"""
 
 
-ROLLUP_SQL = _build_sql()
+ROLLUP_SQL = _build_sql(short=False)
+ROLLUP_SQL_SHORT = _build_sql(short=True)
+# Windows up to this many days, or for this few dealers, take the index-probing shape.
+SHORT_WINDOW_DAYS = 62
+FEW_DEALERS = 10
 DELETE_SQL = "DELETE FROM kpi_dealerdayfact WHERE dealer_id = ANY(%(ids)s) AND day BETWEEN %(start)s AND %(end)s"
-CHECKPOINT_TABLES = ("kpi_stockcheckpointpart", "kpi_stockcheckpointissue", "kpi_stockcheckpoint")
 # Checkpoint days kept per dealer: the nightly needs the one its predecessor wrote; a few spare cover
 # backfills in between.
 CHECKPOINTS_KEPT = 6
@@ -451,18 +529,19 @@ def params(window: Window, checkpoint: dt.date | None = None) -> dict:
 
 def write(window: Window) -> int:
     """Replace the window's dealer-day rows; the caller holds the transaction and the lock."""
+    short = len(window.days) <= SHORT_WINDOW_DAYS or len(window.dealer_ids) <= FEW_DEALERS
     with connection.cursor() as cursor:
         p = params(window, _usable_checkpoint(cursor, window))
-        for table in CHECKPOINT_TABLES:
-            cursor.execute(f"DELETE FROM {table} WHERE dealer_id = ANY(%(ids)s) AND day = ANY(%(checkpoint_days)s)", p)  # noqa: S608
+        cursor.execute(
+            "DELETE FROM kpi_stockcheckpoint WHERE dealer_id = ANY(%(ids)s) AND day = ANY(%(checkpoint_days)s)", p
+        )
         cursor.execute(DELETE_SQL, p)
-        cursor.execute(ROLLUP_SQL, p)
+        cursor.execute(ROLLUP_SQL_SHORT if short else ROLLUP_SQL, p)
         written = cursor.rowcount
-        for table in CHECKPOINT_TABLES:
-            cursor.execute(
-                f"""DELETE FROM {table} WHERE dealer_id = ANY(%(ids)s) AND day < (
-                        SELECT day FROM (SELECT DISTINCT day FROM kpi_stockcheckpoint WHERE dealer_id = ANY(%(ids)s)) AS d
-                        ORDER BY day DESC OFFSET {CHECKPOINTS_KEPT - 1} LIMIT 1)""",  # noqa: S608
-                p,
-            )
+        cursor.execute(
+            f"""DELETE FROM kpi_stockcheckpoint WHERE dealer_id = ANY(%(ids)s) AND day < (
+                    SELECT day FROM (SELECT DISTINCT day FROM kpi_stockcheckpoint WHERE dealer_id = ANY(%(ids)s)) AS d
+                    ORDER BY day DESC OFFSET {CHECKPOINTS_KEPT - 1} LIMIT 1)""",
+            p,
+        )
         return written

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from kpi.models import DealerDayFact, StockCheckpoint, StockCheckpointIssue, StockCheckpointPart
+from kpi.models import DealerDayFact, StockCheckpoint
 from kpi.rollup import postgres
 from kpi.rollup.common import FACT_FIELDS, Window
 from kpi.services import kpi_rollup
@@ -36,8 +36,7 @@ def usable(dealer, first, last):
 
 
 def from_whole_ledger(dealer, first, last):
-    for model in (StockCheckpointPart, StockCheckpointIssue, StockCheckpoint):
-        model.objects.all().delete()
+    StockCheckpoint.objects.all().delete()
     kpi_rollup(start=first, end=last)
     return facts(dealer, first, last)
 
@@ -65,13 +64,14 @@ def test_window_from_a_checkpoint_matches_the_whole_ledger(ledger, before, windo
 
 def test_checkpoint_holds_balances_last_issues_and_recent_issue_costs(ledger):
     kpi_rollup(start=dt.date(2024, 3, 1), end=dt.date(2024, 3, 31))
-    day = dt.date(2024, 3, 31)
-    parts = {p.part.cost: (p.balance, p.last_issue) for p in StockCheckpointPart.objects.filter(day=day)}
+    checkpoint = StockCheckpoint.objects.get(dealer=ledger, day=dt.date(2024, 3, 31))
+    cost = dict(Part.objects.values_list("id", "cost"))
+    parts = {cost[part]: (balance, last_issue) for part, balance, last_issue in checkpoint.parts}
     # P1 (cost 10): 40 left, issued 1 March. P2 (100): 5, never issued. P3 (2): 100, not issued yet.
-    assert parts == {Decimal(10): (40, dt.date(2024, 3, 1)), Decimal(100): (5, None), Decimal(2): (100, None)}
-    issues = list(StockCheckpointIssue.objects.filter(day=day).values_list("issue_day", "cost_cents"))
-    assert issues == [(dt.date(2024, 3, 1), 10000)]
-    assert set(StockCheckpoint.objects.values_list("day", flat=True)) == {dt.date(2024, 3, 1), day}
+    assert parts == {Decimal(10): (40, "2024-03-01"), Decimal(100): (5, None), Decimal(2): (100, None)}
+    assert checkpoint.issue_costs == [["2024-03-01", 10000]]  # 10 × 10.00 CNY, in cents
+    assert checkpoint.through_movement == StockMovement.objects.latest("id").id
+    assert set(StockCheckpoint.objects.values_list("day", flat=True)) == {dt.date(2024, 3, 1), dt.date(2024, 3, 31)}
 
 
 def test_backdated_ledger_row_makes_the_checkpoint_unusable(ledger):
@@ -120,5 +120,4 @@ def test_old_checkpoints_are_pruned(ledger):
     days = sorted(set(StockCheckpoint.objects.values_list("day", flat=True)))
     assert len(days) == postgres.CHECKPOINTS_KEPT
     assert days[-1] == dt.date(2024, 8, 10)
-    assert set(StockCheckpointPart.objects.values_list("day", flat=True)) <= set(days)
     assert StockMovement.objects.count() == 6  # the roll-up reads the ledger, never writes it
