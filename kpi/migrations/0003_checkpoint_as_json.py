@@ -17,14 +17,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(forget_checkpoints, migrations.RunPython.noop),
-        migrations.RemoveField(
-            model_name='stockcheckpointpart',
-            name='dealer',
-        ),
-        migrations.RemoveField(
-            model_name='stockcheckpointpart',
-            name='part',
-        ),
         migrations.AddField(
             model_name='stockcheckpoint',
             name='issue_costs',
