@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from aftersales.api.authentication import api_token_assign_secret, api_token_revoke
+from aftersales.api.authentication import api_token_assign_secret, api_token_revoke, api_token_rotate
 
 from .models import ApiToken, ApiTokenScope, Dealer, Membership, Region
 
@@ -57,7 +57,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     search_fields = ["name", "prefix"]
     filter_horizontal = ["dealers"]
     readonly_fields = ["prefix", "created_at", "created_by", "revoked_at", "last_used_at"]
-    actions = ["revoke_tokens"]
+    actions = ["revoke_tokens", "rotate_secret"]
 
     def get_readonly_fields(self, request, obj=None):  # noqa: ANN001, ANN201 — Django's signature
         # The scope of an issued token does not change under the client's feet: issue a new token instead.
@@ -86,3 +86,20 @@ class ApiTokenAdmin(admin.ModelAdmin):
             api_token_revoke(token=token)
             count += 1
         self.message_user(request, _("%(count)s token(s) revoked.") % {"count": count})
+
+    @admin.action(description=_("Issue a new secret for the selected token (shown once)"))
+    def rotate_secret(self, request, queryset) -> None:  # noqa: ANN001
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one token."), level=messages.ERROR)
+            return
+        token = queryset.get()
+        if token.revoked_at is not None:
+            self.message_user(request, _("A revoked token stays revoked: issue a new one."), level=messages.ERROR)
+            return
+        raw = api_token_rotate(token=token)
+        self.message_user(
+            request,
+            _("New secret for %(name)s: %(raw)s — copy it now, it will not be shown again; the old one no longer "
+              "works.") % {"name": token.name, "raw": raw},
+            level=messages.WARNING,
+        )

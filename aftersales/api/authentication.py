@@ -78,6 +78,14 @@ def api_token_issue(
     return token, raw
 
 
+def api_token_rotate(*, token: Any) -> str:
+    """A new secret under the same prefix (and scope); the old raw token stops working. Returns the new one."""
+    raw = f"{token.prefix}.{secrets.token_urlsafe(SECRET_BYTES)}"
+    token.key_hash = hash_token(raw)
+    token.save(update_fields=["key_hash"])
+    return raw
+
+
 def api_token_revoke(*, token: Any) -> Any:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, viewsets
 from rest_framework.permissions import SAFE_METHODS
@@ -83,13 +85,29 @@ class ScopedViewSetMixin(ApiViewMixin):
         return scope.scope(queryset, self.request.user, self.record, Action.VIEW, self.dealer_field)
 
     def get_object(self) -> Any:
-        obj = super().get_object()
+        try:
+            obj = super().get_object()
+        except Http404:
+            self._log_if_out_of_scope()
+            raise
         if self.request.method not in SAFE_METHODS:
             dealer_id = _dealer_id_of(obj, self.dealer_field) if self.dealer_scoped else None
             if not scope.can(self.request.user, Action.CHANGE, self.record, dealer_id):
                 security_event("scope_refused", request=self.request, record=str(self.record), object=obj.pk)
                 raise exceptions.PermissionDenied(_("You may see this record but not change it."))
         return obj
+
+    def _log_if_out_of_scope(self) -> None:
+        """A 404 for a record that exists outside the caller's scope is a refused access: log it."""
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        value = self.kwargs.get(lookup)
+        model = self.get_queryset().model
+        try:
+            exists = model._default_manager.filter(**{self.lookup_field: value}).exists()
+        except (ValueError, TypeError, OverflowError, DjangoValidationError):
+            return
+        if exists:
+            security_event("scope_refused", request=self.request, record=str(self.record), object=str(value)[:64])
 
     def check_catalogue_change(self) -> None:
         if not scope.can(self.request.user, Action.CHANGE, self.record, None):

@@ -142,3 +142,23 @@ def test_read_write_token_with_access_changed_to_read_is_refused(token_a, dealer
     ApiToken.objects.filter(pk=token.pk).update(access=ApiTokenAccess.READ)
     response = client_for(raw).post("/api/v1/work-orders/", work_order_payload(dealer.code), format="json")
     assert response.status_code == 403
+
+
+def test_admin_rotates_a_secret_and_the_old_one_stops_working(client, superuser, token_a):
+    token, old = token_a
+    client.force_login(superuser)
+    response = client.post("/admin/dealers/apitoken/", {"action": "rotate_secret", "_selected_action": [token.pk]},
+                           follow=True)
+    shown = " ".join(str(m) for m in response.context["messages"])
+    new = next(part for part in shown.split() if part.startswith(token.prefix + "."))
+    assert client_for(old).get("/api/v1/dealers/").status_code == 401
+    assert client_for(new).get("/api/v1/dealers/").status_code == 200
+
+
+def test_reading_another_dealers_record_is_logged_as_refused(api, world, caplog):
+    with caplog.at_level(logging.INFO, logger="aftersales.security"):
+        assert api.get(f"/api/v1/work-orders/{world['b']['work_order'].pk}/").status_code == 404
+        assert api.get("/api/v1/work-orders/999999999/").status_code == 404
+    events = _events(caplog)
+    assert [e["event"] for e in events] == ["scope_refused"]  # the missing record is just missing
+    assert events[0]["object"] == str(world["b"]["work_order"].pk)

@@ -301,3 +301,20 @@ def test_schema_and_docs_are_served_without_internet(client):
     docs = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in docs and "http://" not in docs.replace("http://testserver", "")
     assert "https://" not in docs
+    from django.conf import settings
+    from django.contrib.staticfiles import finders
+
+    bundle = re.search(r'src="(/static/[^"]*swagger-ui-bundle\.js)"', docs).group(1)
+    # A local static file (drf-spectacular-sidecar), which collectstatic + WhiteNoise serve in production.
+    assert finders.find(bundle.removeprefix(settings.STATIC_URL))
+
+
+def test_the_browsable_api_renders_for_a_browser_user(client, world, dealer):
+    from dealers.choices import Role
+    from tests.dealers.factories import make_user
+
+    client.force_login(make_user(Role.SERVICE_MANAGER, dealer=dealer))
+    for path in ("/api/v1/work-orders/", f"/api/v1/work-orders/{world['a']['work_order'].pk}/", "/api/v1/stock/",
+                 "/api/v1/kpi-targets/", "/api/v1/dealers/"):
+        response = client.get(path, HTTP_ACCEPT="text/html")
+        assert response.status_code == 200, path
