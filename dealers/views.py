@@ -43,9 +43,8 @@ def _kpi_rows(request: HttpRequest, dealer: Dealer, period) -> dict:
     # of a single dealer that is the dealer itself, and the comparison is left out rather than leaking
     # an aggregate of other dealers' numbers.
     visible = selectors.visible_dealer_ids(request.user, Record.KPI)
-    region = list(Dealer.objects.filter(region_id=dealer.region_id, id__in=visible).only("id", "region_id", "updated_at"))
-    region_ids = [d.pk for d in region]
-    reader = Reader.current(region or [dealer])
+    region_ids = list(Dealer.objects.filter(region_id=dealer.region_id, id__in=visible).values_list("id", flat=True))
+    reader = Reader.current()
     values = reader.kpi_values(dealer_ids=[dealer.pk], start=period.start, end=period.end, codes=codes)
     spark_start, spark_end, spark_by = spark_window(period)
     series = reader.kpi_series(dealer_ids=[dealer.pk], start=spark_start, end=spark_end, codes=codes, by=spark_by)

@@ -6,10 +6,12 @@ someone edits one. Every cache key therefore carries a version read in two index
 - the newest fact row (id and computed_at): the roll-up deletes and re-inserts the rows of its range, so
   any roll-up produces a new highest id with a new time stamp;
 - the number of KpiTarget rows and their latest updated_at (an edit, an addition or a deletion);
+- the same of the dealers (a dealer moved to another region resolves its targets there; a renamed one
+  must not keep its old name in a cached table);
 
-plus the dealers of the page with their regions (a target is resolved through the dealer's region) and
-their last edit, and every argument of the selector. Entries also expire after CACHE_SECONDS, which bounds the staleness of
-the one change the version cannot see (a fact row edited by hand without a roll-up).
+plus every argument of the selector. Entries also expire after CACHE_SECONDS, which bounds the staleness of
+the changes the version cannot see (a fact row edited by hand without a roll-up, a bulk UPDATE that
+bypasses updated_at).
 
 What is cached is plain numbers; KpiValue/KpiPoint objects are rebuilt around the canonical KPI
 definitions on the way out, so a cached answer is indistinguishable from a fresh one.
@@ -26,6 +28,7 @@ from typing import TypeVar
 from django.core.cache import cache
 from django.db import connection
 
+from dealers.models import Dealer
 from kpi import selectors
 from kpi.definitions import KPI_BY_CODE
 from kpi.models import DealerDayFact, KpiTarget
@@ -34,32 +37,29 @@ from kpi.selectors import KpiPoint, KpiValue
 T = TypeVar("T")
 CACHE_SECONDS = 600
 PREFIX = "kpi-dash:v1"
-_FACTS, _TARGETS = DealerDayFact._meta.db_table, KpiTarget._meta.db_table
+_FACTS, _TARGETS, _DEALERS = DealerDayFact._meta.db_table, KpiTarget._meta.db_table, Dealer._meta.db_table
 # One round trip, each part answered from an index or a small table: the newest fact row by primary key,
-# and the targets' count and latest edit.
+# the targets' count and latest edit, the dealers' count and latest edit (updated_at is indexed).
 VERSION_SQL = (
     f"SELECT (SELECT id FROM {_FACTS} ORDER BY id DESC LIMIT 1),"  # noqa: S608 — table names from the models
     f" (SELECT computed_at FROM {_FACTS} ORDER BY id DESC LIMIT 1),"
-    f" (SELECT COUNT(*) FROM {_TARGETS}), (SELECT MAX(updated_at) FROM {_TARGETS})"
+    f" (SELECT COUNT(*) FROM {_TARGETS}), (SELECT MAX(updated_at) FROM {_TARGETS}),"
+    f" (SELECT COUNT(*) FROM {_DEALERS}), (SELECT MAX(updated_at) FROM {_DEALERS})"
 )
 
 
 @dataclass(frozen=True)
 class Reader:
-    """The selectors, bound to one data version and one set of dealers (build one per request)."""
+    """The selectors, bound to one data version (build one per request)."""
 
     version: str
 
     @classmethod
-    def current(cls, dealers: Sequence) -> Reader:
+    def current(cls) -> Reader:
         with connection.cursor() as cursor:
             cursor.execute(VERSION_SQL)
             row = cursor.fetchone()
-        # Each dealer's region (targets resolve through it) and last edit (names and kinds shown in
-        # cached tables), from the dealer objects the page loaded anyway.
-        regions = sorted((dealer.pk, dealer.region_id, str(getattr(dealer, "updated_at", ""))) for dealer in dealers)
-        raw = f"{row}|{regions}"
-        return cls(hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest())
+        return cls(hashlib.sha1(str(row).encode(), usedforsecurity=False).hexdigest())
 
     def _key(self, name: str, **kwargs) -> str:
         parts = [name, self.version]

@@ -11,7 +11,6 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from urllib.parse import urlencode
 
 from django import forms
@@ -31,7 +30,7 @@ from django.views.decorators.http import require_GET
 from dealers.choices import CityTier, DealerKind
 from dealers.models import Region
 from dealers.policy import Record
-from dealers.selectors import DealerRow, dealer_rows
+from dealers.selectors import DealerRow, dealer_rows, visible_dealer_ids
 from kpi import selectors
 from kpi.charts import DealerPoint, Line, distribution_figure, figure_json, sparkline, trend_figure
 from kpi.dashboard_cache import Reader
@@ -79,11 +78,8 @@ class Scope:
     filters: dict[str, str] = field(default_factory=dict)  # the accepted filter parameters, for links
     errors: list[str] = field(default_factory=list)
     visible: list[DealerRow] = field(default_factory=list)  # every dealer of the user's scope, unfiltered
-
-    @cached_property
-    def reader(self) -> Reader:
-        """kpi.selectors through the dashboards' cache, versioned by the facts and targets."""
-        return Reader.current(self.visible)
+    # kpi.selectors through the dashboards' cache, versioned by the facts, targets and dealers.
+    reader: Reader = field(default_factory=Reader.current)
 
     @property
     def ids(self) -> list[int]:
@@ -106,9 +102,12 @@ def _form_errors(form: forms.Form) -> list[str]:
 
 def dashboard_scope(request: HttpRequest) -> Scope:
     """The dealers of the user's KPI scope that match the filters. 404 when the user may see none."""
-    dealers = dealer_rows(user=request.user, record=Record.KPI)
-    if not dealers:
+    visible = visible_dealer_ids(request.user, Record.KPI)
+    if not visible:
         raise Http404(gettext("No dealer's figures are visible to you."))
+    reader = Reader.current()
+    dealers = reader.remember("dealer-rows", lambda: dealer_rows(user=request.user, record=Record.KPI),
+                              dealer_ids=visible)
     everyone = dealers
     regions = list(Region.objects.filter(id__in={dealer.region_id for dealer in dealers}).order_by("code"))
     raw = {key: request.GET[key] for key in FILTER_KEYS if request.GET.get(key)}
@@ -129,7 +128,7 @@ def dashboard_scope(request: HttpRequest) -> Scope:
     if data.get("tier"):
         dealers = [d for d in dealers if d.city_tier == data["tier"]]
     filters = {key: str(data[key]) for key in FILTER_KEYS if data.get(key)}
-    return Scope(dealers, form, regions, filters, errors, everyone)
+    return Scope(dealers, form, regions, filters, errors, everyone, reader)
 
 
 # --- links ---------------------------------------------------------------------------------------
