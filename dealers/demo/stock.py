@@ -42,12 +42,12 @@ PartsOrderStatus = plain(choices.PartsOrderStatus)
 TransferStatus = plain(choices.TransferStatus)
 LEAD_DAYS = 3
 PREHISTORY_DAYS = 90
-LEGACY_SHARE = {1: 0.08, 2: 0.08, 3: 0.34, 4: 0.4}  # legacy stock value / regular stock value, by tier
-COVER_DAYS = {1: 18, 2: 20, 3: 45, 4: 55}  # days of demand above the reorder point
-CLEARANCES = (0.35, 0.7)
+LEGACY_SHARE = {1: 0.25, 2: 0.25, 3: 0.5, 4: 0.5}  # legacy stock value / regular stock value, by tier
+COVER_DAYS = {1: 25, 2: 28, 3: 50, 4: 60}  # days of demand above the reorder point
+CLEARANCES = (0.35, 0.7)  # tier-1/2 dealers return a quarter of their legacy stock at each of these points
 _NEVER = -(1 << 62)
-LOCAL_PURCHASE_MAX_COST = 30000  # cents: parts up to 300 CNY are bought locally when the shelf is empty
-LOCAL_PURCHASE = "本地特约配件商紧急采购"  # tier-1/2 dealers return their slow movers to the carmaker at these points
+LOCAL_PURCHASE_MAX_COST = 100000  # cents: parts up to 1,000 CNY are bought locally when the shelf is empty
+LOCAL_PURCHASE = "本地特约配件商紧急采购"
 
 
 @dataclass(slots=True)
@@ -236,7 +236,7 @@ class Ledger:
                 if f >= point and self._clearances_done.get(plan.index, 0) == number:
                     self._clearances_done[plan.index] = number + 1
                     at = clock.day_start(k) + 18 * HOUR + 30 * MINUTE
-                    for part in book.legacy[: len(book.legacy) * (number + 1) // (2 * len(CLEARANCES))]:
+                    for part in book.legacy[: len(book.legacy) * (number + 1) // 4]:
                         qty = book.balance.get(part, 0)
                         if qty > 0:
                             book.balance[part] = 0
@@ -308,7 +308,7 @@ class Ledger:
         urgent = [line for line in lines if line not in local]
         arrivals: list[int | None] = []
         if local:
-            received_at = at + rng.randrange(90 * MINUTE, 5 * HOUR)
+            received_at = at + rng.randrange(60 * MINUTE, 3 * HOUR)
             if received_at < clock.cutoff:
                 issued_at = min(received_at + rng.randrange(3 * MINUTE, 10 * MINUTE), clock.cutoff - 1)
                 for line_id, part, qty in local:

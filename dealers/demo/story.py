@@ -76,7 +76,7 @@ def efficiency(f: float) -> float:
 def cycle_factor(f: float) -> float:
     """Queueing, hand-over and pick-up waits shrink a little; with fewer and shorter waits for parts the
     average cycle shortens by about 20 %."""
-    return 1.0 - 0.12 * f
+    return 1.0 - 0.16 * f
 
 
 def on_time_rate(f: float) -> float:
@@ -139,7 +139,7 @@ def detractor_share(f: float) -> float:
 # (almost) never escalated at the end.
 def complaint_rate(f: float) -> float:
     """Complaints per delivered work order."""
-    return 0.0105 * (1.0 - 0.42 * f)
+    return 0.0105 * (1.0 - 0.5 * f)
 
 
 def resolved_48h_rate(f: float) -> float:
