@@ -310,6 +310,7 @@ def _prepare(items: Sequence[Mapping[str, Any]], results: list[ItemResult], allo
         ):
             stored_parts.setdefault(row[0], []).append(row[1:6])
             stored_returned.setdefault(row[0], []).append(row[6])
+    part_numbers_by_id = {pk: number for number, (pk, _cost, _price) in parts.items()}
     batch = {(dealers[item["dealer"]].pk, item["external_id"]): item
              for item, result in zip(items, results, strict=True) if result.status != ERROR}
 
@@ -363,17 +364,18 @@ def _prepare(items: Sequence[Mapping[str, Any]], results: list[ItemResult], allo
         if result.status == ERROR:
             continue
         totals = _totals(labour, parts_rows)
-        part_numbers_by_id = {v[0]: k for k, v in parts.items()}
-        canonical_labour = [(op, desc, frh, ah, line.get("technician") or None, amount)
-                            for (op, desc, frh, ah, _t, amount), line in zip(labour, item.get("labour_lines", ()),
-                                                                              strict=True)]
-        canonical_parts = [(part_numbers_by_id[pid], qty, price, cost, filled)
-                           for pid, qty, price, cost, filled in parts_rows]
-        digest = _digest(_canonical(header=_item_header(item, item.get("comeback_of") or None),
-                                    customer=_customer_values(item), vehicle=_vehicle_values(item, vin),
-                                    labour=canonical_labour, parts=canonical_parts))
+        digest = ""
         if current is not None:
+            # Only a stored work order can be unchanged: compare the canonical forms (as hashes).
             result.id = current.pk
+            canonical_labour = [(op, desc, frh, ah, line.get("technician") or None, amount)
+                                for (op, desc, frh, ah, _t, amount), line in zip(labour, item.get("labour_lines", ()),
+                                                                                  strict=True)]
+            canonical_parts = [(part_numbers_by_id[pid], qty, price, cost, filled)
+                               for pid, qty, price, cost, filled in parts_rows]
+            digest = _digest(_canonical(header=_item_header(item, item.get("comeback_of") or None),
+                                        customer=_customer_values(item), vehicle=_vehicle_values(item, vin),
+                                        labour=canonical_labour, parts=canonical_parts))
             stored = _digest(_canonical(
                 header=_stored_header(current), customer=_stored_customer(current),
                 vehicle=_stored_vehicle(current), labour=stored_labour.get(current.pk, []),
@@ -613,9 +615,10 @@ def _copy(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
     """COPY rows into a table (text format, values escaped), sent as one buffer."""
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     data = "".join("\t".join(map(_copy_value, row)) + "\n" for row in rows)
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # psycopg's own cursor under Django's wrapper
-        with raw.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
+    # psycopg's own cursor under Django's wrapper; wrap_database_errors turns a unique violation into
+    # django.db.IntegrityError, which the callers (and the API's error handler) know as a conflict.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
             copy.write(data)
 
 

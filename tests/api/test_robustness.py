@@ -141,3 +141,17 @@ def test_concurrent_bulk_batches_never_duplicate(on_postgres, region, dealer, ca
         thread.join()
     assert set(answers) <= {200, 409} and 200 in answers
     assert WorkOrder.objects.filter(external_id__startswith="RB-").count() == 20
+
+
+def test_a_conflict_on_the_copy_path_is_an_integrity_error(on_postgres, dealer):
+    """The bulk path's COPY reports a unique violation as django.db.IntegrityError (so: 409, not 500)."""
+    from django.db import transaction
+
+    from tests.workorders.factories import CustomerFactory
+    from workorders.ingest import _copy
+
+    existing = CustomerFactory(dealer=dealer, external_id="X1")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _copy("workorders_customer", ("dealer_id", "external_id", "name", "phone", "kind", "gender", "vip",
+                                      "created_at", "updated_at"),
+              [(dealer.pk, "X1", "n", "", "individual", "", False, existing.created_at, existing.created_at)])
