@@ -16,7 +16,8 @@
      warranty count, accidents, flat-rate and actual hours; opened: count, online, extended warranty
      sold — materialised into a temporary table. It leaves out what needs other rows (comebacks,
      returning customers, vehicles) and every other source, so it is a lower bound.
-   - full: kpi.services.kpi_rollup over the two years, every dealer (what `rollup_kpis` runs).
+   - full: kpi.services.kpi_rollup over the two years, every dealer (366-day transactions); and the same
+     range through `rollup_kpis` (31-day chunks, each starting from the checkpoint the one before left).
    - the nightly window (35 days, 200 dealers): first after the rebuild (its checkpoint is far back), then
      in the steady state (starting from the checkpoint the previous night left);
    - day: one day for 200 dealers after the day before was rolled up (best of three), and cold (no
@@ -310,12 +311,11 @@ def phase(name: str, database_url: str, first: dt.date | None, last: dt.date | N
     django_setup(database_url)
     from django.db import connection
 
-    from kpi.models import DealerDayFact, StockCheckpoint, StockCheckpointIssue, StockCheckpointPart
+    from kpi.models import DealerDayFact, StockCheckpoint
     from kpi.services import kpi_rollup
 
     if name == "cold":  # no checkpoint to start from: the roll-up reads the whole ledger
-        for model in (StockCheckpointPart, StockCheckpointIssue, StockCheckpoint):
-            model.objects.all().delete()
+        StockCheckpoint.objects.all().delete()
     began = time.monotonic()
     if name == "floor":
         with connection.cursor() as cursor:
@@ -325,6 +325,14 @@ def phase(name: str, database_url: str, first: dt.date | None, last: dt.date | N
             rows = cursor.fetchone()[0]
     elif name in ("rollup", "cold"):
         rows = kpi_rollup(start=first, end=last).rows
+        assert DealerDayFact.objects.filter(day=last).count() == DEALERS
+    elif name == "command":  # what `rollup_kpis --from … --to …` does: 31-day chunks
+        from django.core.management import call_command
+
+        StockCheckpoint.objects.all().delete()
+        call_command("rollup_kpis", "--from", first.isoformat(), "--to", last.isoformat(), "--no-progress",
+                     stdout=io.StringIO())
+        rows = DealerDayFact.objects.count()
         assert DealerDayFact.objects.filter(day=last).count() == DEALERS
     elif name == "orm":
         rows = kpi_rollup(start=first, end=last, engine="orm").rows
@@ -388,6 +396,7 @@ def main() -> None:
     floor_runs = [run_child("floor", url) for _ in range(2)]
     results["floor"] = min(floor_runs, key=lambda r: r["seconds"])
     results["full"] = run_child("rollup", url, START, END)
+    results["command"] = run_child("command", url, START, END)
     # Yesterday's nightly run, as the first one after the rebuild: its newest checkpoint is the start of
     # the rebuild's last chunk, so it reads most of a year of ledger.
     results["catch-up"] = run_child("rollup", url, END - 35 * day, END - day)
@@ -408,6 +417,7 @@ def main() -> None:
     labels = {
         "floor": "floor: one GROUP BY (hand SQL)",
         "full": "full rebuild, 730 days",
+        "command": "… as rollup_kpis: 31-day chunks",
         "catch-up": "35 days, checkpoint 11 months back",
         "trailing": "nightly: 35 days, steady state",
         "day": "one day, 200 dealers (best of 3)",

@@ -42,7 +42,7 @@ from .common import (
     local_midnight,
 )
 
-# Which CTE of ROLLUP_SQL holds each measure (the grid holds capacity_hours).
+# Which CTE of the statement holds each measure (the grid holds capacity_hours).
 _SOURCE_OF = {
     "delivered": (
         "delivered_count", "output_value", "gross_profit", "cycle_hours", "promised_count", "on_time_count",
@@ -83,12 +83,16 @@ def _variant(short: bool) -> dict[str, str]:
     delivered_day = _local_day("w.delivered_at")
     comeback_match = f"""c.comeback_of_id = w.id AND c.status <> %(cancelled)s
           AND {_local_day("c.opened_at")} <= {delivered_day} + %(comeback_days)s::int"""
+    # The bounds on p.delivered_at by the window's edges are implied by the per-row ones; they let a hash
+    # join of a long window build on the year before it only.
     returning_match = """p.customer_id = w.customer_id AND p.status = %(delivered_status)s
-          AND p.delivered_at < w.delivered_at AND p.delivered_at >= w.delivered_at - %(returning_window)s"""
+          AND p.delivered_at < w.delivered_at AND p.delivered_at >= w.delivered_at - %(returning_window)s
+          AND p.delivered_at >= %(lo)s::timestamptz - %(returning_window)s AND p.delivered_at < %(hi)s"""
     requested_day = _local_day("l.requested_at")
     if short:
         return {
             "w_dealer": "w.dealer_id = ANY(%(ids)s)",
+            "x_dealer": "x.dealer_id = ANY(%(ids)s)",
             "comeback_probe": f"CROSS JOIN LATERAL (SELECT 1 FROM workorders_workorder c WHERE {comeback_match} LIMIT 1) AS hit",
             "comeback_exists": "",
             "returning_probe": f"CROSS JOIN LATERAL (SELECT 1 FROM workorders_workorder p WHERE {returning_match} LIMIT 1) AS hit",
@@ -104,6 +108,7 @@ def _variant(short: bool) -> dict[str, str]:
         }
     return {
         "w_dealer": "w.dealer_id + 0 = ANY(%(ids)s)",
+        "x_dealer": "x.dealer_id + 0 = ANY(%(ids)s)",
         "comeback_probe": "",
         "comeback_exists": f"AND EXISTS (SELECT 1 FROM workorders_workorder c WHERE {comeback_match})",
         "returning_probe": "",
@@ -118,10 +123,15 @@ def _variant(short: bool) -> dict[str, str]:
     }
 
 
-def _build_sql(short: bool) -> str:
+def _build_sql(short: bool, whole_ledger: bool) -> str:
     fragments = _variant(short)
-    w_dealer, survey_join, survey_filter, parts_line_rows = (
-        fragments[k] for k in ("w_dealer", "survey_join", "survey_filter", "parts_line_rows")
+    w_dealer, x_dealer, survey_join, survey_filter, parts_line_rows = (
+        fragments[k] for k in ("w_dealer", "x_dealer", "survey_join", "survey_filter", "parts_line_rows")
+    )
+    # Reading the ledger from a checkpoint: every kind listed so the (dealer, kind, at) index bounds the
+    # scan by time. Reading all of it: a sequential scan, with the dealer filter kept out of the index.
+    ledger_filter = (
+        "m.dealer_id + 0 = ANY(%(ids)s)" if whole_ledger else "m.dealer_id = ANY(%(ids)s) AND m.kind = ANY(%(kinds)s)"
     )
     comeback_probe, comeback_exists, returning_probe, returning_exists = (
         fragments[k] for k in ("comeback_probe", "comeback_exists", "returning_probe", "returning_exists")
@@ -248,7 +258,7 @@ parts_lines AS (
         COUNT(*) AS parts_lines_requested,
         COUNT(*) FILTER (WHERE x.filled) AS parts_lines_filled
     FROM ({parts_line_rows}) AS x
-    WHERE x.dealer_id = ANY(%(ids)s)
+    WHERE {x_dealer}
     GROUP BY 1, 2
 ),
 urgent AS (
@@ -322,8 +332,7 @@ ledger AS (
             m.kind = %(issue)s,
             NULL::date
         FROM parts_stockmovement m
-        -- every kind listed so the (dealer, kind, at) index bounds the scan by time
-        WHERE m.dealer_id = ANY(%(ids)s) AND m.kind = ANY(%(kinds)s)
+        WHERE {ledger_filter}
           AND m.at >= %(ledger_from)s AND m.at < %(hi)s
     ) AS x
     JOIN parts_part p ON p.id = x.part_id
@@ -459,8 +468,9 @@ FROM grid g
 """
 
 
-ROLLUP_SQL = _build_sql(short=False)
-ROLLUP_SQL_SHORT = _build_sql(short=True)
+ROLLUP_SQL = {
+    (short, whole_ledger): _build_sql(short, whole_ledger) for short in (False, True) for whole_ledger in (False, True)
+}
 # Windows up to this many days, or for this few dealers, take the index-probing shape.
 SHORT_WINDOW_DAYS = 62
 FEW_DEALERS = 10
@@ -531,12 +541,13 @@ def write(window: Window) -> int:
     """Replace the window's dealer-day rows; the caller holds the transaction and the lock."""
     short = len(window.days) <= SHORT_WINDOW_DAYS or len(window.dealer_ids) <= FEW_DEALERS
     with connection.cursor() as cursor:
-        p = params(window, _usable_checkpoint(cursor, window))
+        checkpoint = _usable_checkpoint(cursor, window)
+        p = params(window, checkpoint)
         cursor.execute(
             "DELETE FROM kpi_stockcheckpoint WHERE dealer_id = ANY(%(ids)s) AND day = ANY(%(checkpoint_days)s)", p
         )
         cursor.execute(DELETE_SQL, p)
-        cursor.execute(ROLLUP_SQL_SHORT if short else ROLLUP_SQL, p)
+        cursor.execute(ROLLUP_SQL[short, checkpoint is None], p)
         written = cursor.rowcount
         cursor.execute(
             f"""DELETE FROM kpi_stockcheckpoint WHERE dealer_id = ANY(%(ids)s) AND day < (
