@@ -205,33 +205,44 @@ class Browser:
         return self.handler.get_response(self.factory.get(url))
 
 
-def measure(client: Browser, url: str, runs: int, *, cold: bool = False) -> dict:
-    """Median and p90 of `runs` renders; `cold` empties the dashboards' cache before each one (untimed)."""
+def measure(client: Browser, pages: dict[str, tuple[str, bool]], runs: int) -> dict[str, dict]:
+    """Median and p90 of `runs` renders of each page, interleaved round by round so that the load of a
+    shared machine weighs on every page alike. A page marked cold has the dashboards' cache emptied just
+    before each of its renders (untimed); the cache is refilled (untimed) before the warm ones."""
     from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for _ in range(3):  # warm-up: template loading, first connection, PostgreSQL's caches
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-    times = []
+    for url, _cold in pages.values():  # warm-up: template loading, first connection, PostgreSQL's caches
+        for _ in range(3):
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+    times: dict[str, list[float]] = {name: [] for name in pages}
     for _ in range(runs):
+        for url, _cold in pages.values():
+            client.get(url)  # refill whatever the previous round's cold renders emptied
+        for name, (url, cold) in sorted(pages.items(), key=lambda item: item[1][1]):  # warm ones first
+            if cold:
+                cache.clear()
+            began = time.perf_counter()
+            response = client.get(url)
+            times[name].append((time.perf_counter() - began) * 1000)
+    results = {}
+    for name, (url, cold) in pages.items():
         if cold:
             cache.clear()
-        began = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - began) * 1000)
-    if cold:
-        cache.clear()
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    times.sort()
-    return {
-        "median": statistics.median(times),
-        "p90": times[max(0, int(round(0.9 * len(times))) - 1)],
-        "queries": len(queries),
-        "bytes": len(response.content),
-    }
+        else:
+            client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        ordered = sorted(times[name])
+        results[name] = {
+            "median": statistics.median(ordered),
+            "p90": ordered[max(0, int(round(0.9 * len(ordered))) - 1)],
+            "queries": len(queries),
+            "bytes": len(response.content),
+        }
+    return results
 
 
 def main() -> None:
@@ -271,7 +282,7 @@ def main() -> None:
             "overview, cold": ("/kpi/", True),
             "league, cold": ("/kpi/league/", True),
         }
-        results = {name: measure(client, path, args.runs, cold=cold) for name, (path, cold) in pages.items()}
+        results = measure(client, pages, args.runs)
 
     bare = results["bare page"]["median"]
     table = results["bare 200×15 table"]["median"]
