@@ -21,8 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -37,12 +36,11 @@ from kpi.dashboard_cache import Reader
 from kpi.definitions import HEADLINE_KPIS, KPI_BY_CODE, KPIS, Direction, KpiDefinition
 from kpi.drilldown import drilldown_for, has_drilldown
 from kpi.exports import league_csv, league_frame, league_xlsx
-from kpi.league import Column, league_columns, league_rows, parse_sort, sort_rows
+from kpi.league import Column, league_body_html, league_columns, league_rows, parse_sort, sort_rows
 from kpi.periods import BUCKETS, Period, data_end, parse_period, spark_window
 from kpi.templatetags.kpi_format import (
     change_tone,
     format_change,
-    format_plain,
     format_value,
     group_number,
     status_text,
@@ -314,7 +312,7 @@ def league(request: HttpRequest) -> HttpResponse:
 
     def build() -> tuple[str, int, int]:
         rows = _league_rows(scope, period, sort_key, descending)
-        body = league_body_html(rows, query=query, detail=detail, dealer_base=dealer_base)
+        body = league_body_html(rows, HEADLINE_KPIS, query=query, detail=detail, dealer_base=dealer_base)
         return str(body), len(rows), sum(1 for row in rows if row.outliers)
 
     # The rendered rows are kept with the numbers they show: until the next roll-up, the same table for
@@ -334,57 +332,6 @@ def league(request: HttpRequest) -> HttpResponse:
         "outlier_count": outlier_count,
     }
     return render(request, "kpi/league.html", context)
-
-
-def league_body_html(rows, *, query: str, detail: dict[str, str], dealer_base: str) -> SafeString:
-    """The league table's <tbody> rows, written in Python.
-
-    200 dealers × 15 columns is 3,000 cells, each with a link, a colour, a tooltip and words for screen
-    readers; through the template language that alone took longer than the whole page's budget
-    (bench/dashboard_render.py). Every value is escaped here exactly as the template would.
-    """
-    on_target = {status: status_text(status) for status in ("green", "amber", "red")}
-    target_word = gettext("target %(target)s")
-    outlier_word = gettext("outlier")
-    outlier_title = gettext("outlier: more than two robust deviations worse than the median dealer")
-    amp_query = escape(query)
-    parts: list[str] = []
-    for row in rows:
-        dealer = row.dealer
-        dealer_url = f"{dealer_base}{dealer.pk}/?{amp_query}"
-        parts.append(
-            f'<tr><td><a href="{dealer_url}">{escape(dealer.code)}</a></td>'
-            f'<th scope="row"><a href="{dealer_url}">{escape(dealer.name)}</a></th>'
-            f"<td>{escape(dealer.get_kind_display())}</td><td class=\"num\">{dealer.city_tier}</td>"
-            f"<td>{escape(dealer.city)}</td>"
-        )
-        for kpi in HEADLINE_KPIS:
-            kv = row.figures.get(kpi.code)
-            outlier = kpi.code in row.outliers
-            status = kv.status if kv is not None else ""
-            classes = "num"
-            if status:
-                classes += f" rag-bg-{status}"
-            title, spoken = [], []
-            if kv is not None and kv.target is not None:
-                title.append(target_word % {"target": format_value(kv.target, kpi)})
-            if status:
-                title.append(on_target[status])
-                spoken.append(on_target[status])
-            if outlier:
-                classes += " outlier"
-                title.append(outlier_title)
-                spoken.append(outlier_word)
-            cell = (f'<td class="{classes}"' + (f' title="{escape("; ".join(title))}"' if title else "") + ">"
-                    f'<a href="{detail[kpi.code]}?{amp_query}&amp;dealer={dealer.pk}">'
-                    f"{escape(format_plain(kv.value if kv is not None else None, kpi))}</a>")
-            if outlier:
-                cell += '<span class="outlier-mark" aria-hidden="true">▼</span>'
-            if spoken:
-                cell += f'<span class="visually-hidden"> ({escape(", ".join(spoken))})</span>'
-            parts.append(cell + "</td>")
-        parts.append("</tr>")
-    return mark_safe("".join(parts))  # noqa: S308 — every interpolated value above is escaped
 
 
 @login_required
