@@ -84,7 +84,8 @@ def test_password_change_signs_out_other_sessions(client, django_user_model):
 
 def _deploy_check(env_overrides):
     root = Path(__file__).resolve().parent.parent
-    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
+    # Browser test modules set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; a deployment never has it.
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING",
