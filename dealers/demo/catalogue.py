@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from parts.models import Part
 
-from . import data
+from . import data, story
 from .rows import RowSink, money
 from .sampling import Draw, Weighted
 
@@ -197,6 +197,21 @@ class Catalogue:
                 (code, weight / 100) for code, weight in data.MAINTENANCE_EXTRAS if _fits(data.OPS[code], model)
             ]
         return found
+
+    def hours_per_work_order(self, kind: str, nev_share: float) -> float:
+        """Expected flat-rate hours of a work order at a dealer of this kind, for a share of NEVs."""
+        mix = story.TYPE_MIX[kind]
+        total_mix = sum(mix.values())
+        hours = 0.0
+        for nev, share in ((False, 1 - nev_share), (True, nev_share)):
+            models = [(i, m.weight) for i, m in enumerate(self.models) if (m.powertrain in data.NEV_POWERTRAINS) == nev]
+            total_weight = sum(w for _, w in models)
+            for wo_type, type_share in mix.items():
+                for model_index, weight in models:
+                    p = share * type_share / total_mix * weight / total_weight
+                    for code, count in self.op_distribution(wo_type, model_index):
+                        hours += p * count * sum(data.OPS[code].hours) / 2
+        return hours
 
     def expected_parts(self, wo_type: str, model_index: int) -> dict[int, tuple[float, float]]:
         """Expected parts lines and units per work order of the type on the model, by part index."""

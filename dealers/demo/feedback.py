@@ -134,9 +134,9 @@ class Feedback:
         closed = resolved + rng.randrange(2 * HOUR, 72 * HOUR)
         escalated_at = None
         serious = severity in (ComplaintSeverity.HIGH, ComplaintSeverity.CRITICAL)
-        if rng.random() < story.escalation_rate(f) * (2.5 if serious else 0.6):
-            # Headquarters takes over an unresolved complaint, before it is resolved.
-            escalated_at = opened + rng.randrange(6 * HOUR, max(6 * HOUR + 1, min(resolved - opened, 96 * HOUR)))
+        if resolved - opened > 8 * HOUR and rng.random() < story.escalation_rate(f) * (2.5 if serious else 0.6):
+            # Headquarters takes over a complaint still unresolved after a few hours.
+            escalated_at = opened + rng.randrange(6 * HOUR, min(resolved - opened, 96 * HOUR))
         cutoff = clock.cutoff
         response_at = response if response < cutoff else None
         resolved_at = resolved if resolved < cutoff else None

@@ -20,6 +20,7 @@ from dealers.choices import DealerKind, Role
 from dealers.models import Dealer, Membership, Region
 
 from . import data, story
+from .catalogue import Catalogue
 from .clock import DAY, HOUR, MINUTE, Clock
 from .identities import Identities
 
@@ -35,7 +36,6 @@ HOURS = {  # opening hours by kind (local time of day)
 }
 LABOUR_PRICE = {1: 380, 2: 330, 3: 285, 4: 245}  # CNY per flat-rate hour sold at a 4S store, by tier
 LABOUR_COST = {1: 95, 2: 80, 3: 66, 4: 56}  # CNY per hour worked, by tier
-ACTUAL_HOURS_PER_WO = {"4s": 3.1, "quick_repair": 1.6, "body_paint": 9.0, "nev_centre": 3.2}
 ROLE_SUFFIX = {
     Role.SERVICE_MANAGER: "manager",
     Role.SERVICE_ADVISOR: "advisor",
@@ -159,11 +159,17 @@ def size_volumes(plans: list[DealerPlan], clock: Clock, months: int, rng: random
         for plan in plans:
             expected += plan.relative_volume * base * story.kind_trend(plan.kind, f) * ramp(plan, k)
     scale = target / expected
+    catalogue = Catalogue()
+    hours = {  # hours worked per work order by kind, at the end of the period
+        kind: catalogue.hours_per_work_order(kind, 1.0 if kind == "nev_centre" else story.nev_share(1.0))
+        / story.efficiency(1.0)
+        for kind in story.TYPE_MIX
+    }
     for plan in plans:
         plan.daily_volume = plan.relative_volume * scale
         at_end = plan.daily_volume * story.kind_trend(plan.kind, 1.0)
-        utilisation = rng.uniform(0.68, 0.88)
-        plan.bays = max(3, math.ceil(at_end * ACTUAL_HOURS_PER_WO[plan.kind] / (plan.open_hours * utilisation)))
+        utilisation = rng.uniform(0.72, 0.92)
+        plan.bays = max(3, math.ceil(at_end * hours[plan.kind] / (plan.open_hours * utilisation)))
 
 
 def ramp(plan: DealerPlan, k: int) -> float:

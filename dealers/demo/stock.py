@@ -42,6 +42,7 @@ PartsOrderStatus = plain(choices.PartsOrderStatus)
 TransferStatus = plain(choices.TransferStatus)
 LEAD_DAYS = 3
 PREHISTORY_DAYS = 90
+LEGACY_OPENING_DAYS = 400  # legacy stock enters the ledger this many days before the period
 LEGACY_SHARE = {1: 0.25, 2: 0.25, 3: 0.5, 4: 0.5}  # legacy stock value / regular stock value, by tier
 COVER_DAYS = {1: 25, 2: 28, 3: 50, 4: 60}  # days of demand above the reorder point
 CLEARANCES = (0.35, 0.7)  # tier-1/2 dealers return a quarter of their legacy stock at each of these points
@@ -185,7 +186,9 @@ class Ledger:
                             qty = 1
                         if qty > 0:
                             prehistory.append((clock.day_start(day) + 16 * HOUR + rng.randrange(HOUR), part, qty))
-            # Legacy stock: parts this dealer hardly ever needs, bought in years ago.
+            # Legacy stock of an established dealer: parts it hardly ever needs, bought in over a year ago and
+            # last issued 190–330 days before the period (slow-moving at once, dead stock later on). A new
+            # outlet gets the carmaker's standard opening package instead, part of which never sells there.
             target = LEGACY_SHARE[plan.tier] * regular_value
             candidates = [i for i, (lines, _) in enumerate(demand) if i not in book.levels and lines * 180 < 0.3]
             rng.shuffle(candidates)
@@ -197,13 +200,19 @@ class Ledger:
                 opening[part] = qty
                 book.legacy.append(part)
                 value += qty * self.catalogue.parts[part].cost
+                if opening_day < 0:
+                    issued = clock.day_start(-rng.randrange(190, 330)) + 15 * HOUR + rng.randrange(HOUR)
+                    prehistory.append((issued, part, 1))
             at = clock.day_start(opening_day) + 7 * HOUR
+            legacy_at = clock.day_start(-LEGACY_OPENING_DAYS) + 7 * HOUR if opening_day < 0 else at
+            legacy = set(book.legacy)
             issued_before: dict[int, int] = {}
             for _instant, part, qty in prehistory:
                 issued_before[part] = issued_before.get(part, 0) + qty
             for part, qty in opening.items():
                 total = qty + issued_before.get(part, 0)
-                self._move(book, part, MovementKind.ADJUSTMENT, total, at, reason="上线期初库存盘点（期初余额）")
+                self._move(book, part, MovementKind.ADJUSTMENT, total, legacy_at if part in legacy else at,
+                           reason="上线期初库存盘点（期初余额）")
                 book.balance[part] = qty
             for instant, part, qty in sorted(prehistory):
                 self._move(book, part, MovementKind.ISSUE, -qty, instant, reason="上线前旧系统出库（按月汇总）")

@@ -39,6 +39,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-rollup", action="store_true", help="skip the KPI roll-up of the seeded period")
 
     def handle(self, *args, **options) -> None:
+        if not org.MIN_DEALERS <= options["dealers"] <= org.MAX_DEALERS:
+            raise CommandError(f"--dealers must be between {org.MIN_DEALERS} and {org.MAX_DEALERS}, got {options['dealers']}")
+        if not 1 <= options["months"] <= 60:
+            raise CommandError(f"--months must be between 1 and 60, got {options['months']}")
         if options["if_empty"] and Region.objects.exists():
             self.stdout.write("A region already exists: nothing seeded (--if-empty).")
             return
