@@ -38,7 +38,11 @@ class KeysetPagination(BasePagination):
     def _orderings(self, view: Any) -> dict[str, str]:
         return getattr(view, "cursor_orderings", DEFAULT_ORDERINGS)
 
-    def _default_ordering(self, view: Any) -> str:
+    def _default_ordering(self, view: Any, request: Any) -> str:
+        # A view may pick its default from the request (work orders: the order of the date filter given).
+        chooser = getattr(view, "get_cursor_default_ordering", None)
+        if chooser is not None:
+            return chooser(request)
         return getattr(view, "cursor_default_ordering", next(iter(self._orderings(view))))
 
     def _page_size(self, request: Any) -> int:
@@ -94,7 +98,7 @@ class KeysetPagination(BasePagination):
 
     def paginate_queryset(self, queryset: QuerySet, request: Any, view: Any = None) -> list[Any]:
         orderings = self._orderings(view)
-        key = request.query_params.get(self.ordering_query_param) or self._default_ordering(view)
+        key = request.query_params.get(self.ordering_query_param) or self._default_ordering(view, request)
         if key not in orderings:
             raise ValidationError({self.ordering_query_param: [
                 _("Choose one of: %(choices)s.") % {"choices": ", ".join(orderings)}]})
@@ -148,7 +152,7 @@ class KeysetPagination(BasePagination):
              "description": f"Rows per page (1–{self.max_page_size}, default {self.page_size}).",
              "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size}},
             {"name": self.ordering_query_param, "required": False, "in": "query",
-             "description": "Keyset order (ascending, ties broken by id).",
+             "description": "Keyset order (ascending, ties broken by id); the default is the view's.",
              "schema": {"type": "string", "enum": list(self._orderings(view))}},
         ]
 

@@ -318,3 +318,23 @@ def test_the_browsable_api_renders_for_a_browser_user(client, world, dealer):
                  "/api/v1/kpi-targets/", "/api/v1/dealers/"):
         response = client.get(path, HTTP_ACCEPT="text/html")
         assert response.status_code == 200, path
+
+
+def test_the_fast_work_order_representation_equals_the_declared_fields(api, dealer, catalogue, technicians):
+    """WorkOrderSerializer builds its output by hand for speed; the declared fields (the schema) must agree."""
+    from rest_framework import serializers
+
+    from workorders.api.serializers import WorkOrderSerializer
+    from workorders.api.views import WorkOrderViewSet
+
+    first = api.post("/api/v1/work-orders/", work_order_payload(dealer.code, "R-1"), format="json").json()
+    later = dt.datetime(2025, 3, 20, 9, tzinfo=dt.UTC)
+    second = work_order_payload(dealer.code, "R-2", comeback_of="R-1", status="in_progress", delivered_at=None,
+                                promised_at=None, opened_at=later.isoformat(), technician=None)
+    second["vehicle"]["mileage_km"] = None
+    created = api.post("/api/v1/work-orders/", second, format="json").json()
+    for pk in (first["id"], created["id"]):
+        wo = WorkOrderViewSet.queryset.get(pk=pk)
+        declared = serializers.ModelSerializer.to_representation(WorkOrderSerializer(wo), wo)
+        assert WorkOrderSerializer(wo).data == declared
+    assert created["comeback_of"] == "R-1" and created["opened_at"] == "2025-03-20T17:00:00+08:00"

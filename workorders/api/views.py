@@ -88,6 +88,14 @@ class WorkOrderViewSet(ScopedModelViewSet):
     cursor_orderings = {"updated_at": "updated_at", "opened_at": "opened_at", "id": "id"}
     http_method_names = ["get", "post", "patch", "head", "options"]
 
+    def get_cursor_default_ordering(self, request: Any) -> str:
+        """(updated_at, id) for a sync; (opened_at, id) when the list is a window of opening dates, which the
+        (dealer, opened_at) index then serves page by page at any depth."""
+        params = request.query_params
+        if "updated_after" not in params and ("opened_after" in params or "opened_before" in params):
+            return "opened_at"
+        return "updated_at"
+
     def _writable(self) -> frozenset[int]:
         return scope.dealer_ids(self.request.user, Record.WORK_ORDER, Action.CHANGE)
 
