@@ -206,6 +206,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0),
         "options": {"expires": 6 * 3600},
     },
+    "api-idempotency-purge": {
+        "task": "dealers.tasks.api_idempotency_purge_task",
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"expires": 6 * 3600},
+    },
 }
 
 CACHES = {

@@ -90,3 +90,13 @@ def test_validation_errors_replay_too_and_bulk_is_idempotent(api, dealer, catalo
 def test_an_overlong_key_is_400(api, dealer):
     response = api.post("/api/v1/work-orders/", {}, format="json", HTTP_IDEMPOTENCY_KEY="x" * 300)
     assert response.status_code == 400
+
+
+def test_expired_records_are_purged_by_the_nightly_task(api, dealer, catalogue, technicians):
+    from dealers.tasks import api_idempotency_purge_task
+
+    api.post("/api/v1/work-orders/", work_order_payload(dealer.code), format="json", HTTP_IDEMPOTENCY_KEY="old")
+    api.post("/api/v1/work-orders/bulk/", [], format="json", HTTP_IDEMPOTENCY_KEY="fresh")
+    IdempotencyRecord.objects.filter(key="old").update(created_at=timezone.now() - dt.timedelta(hours=25))
+    assert api_idempotency_purge_task.delay().get() == {"deleted": 1}
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]
