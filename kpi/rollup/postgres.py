@@ -95,8 +95,10 @@ def _variant(short: bool) -> dict[str, str]:
             "x_dealer": "x.dealer_id = ANY(%(ids)s)",
             "comeback_probe": f"CROSS JOIN LATERAL (SELECT 1 FROM workorders_workorder c WHERE {comeback_match} LIMIT 1) AS hit",
             "comeback_exists": "",
-            "returning_probe": f"CROSS JOIN LATERAL (SELECT 1 FROM workorders_workorder p WHERE {returning_match} LIMIT 1) AS hit",
-            "returning_exists": "",
+            "returning_rows": f"""SELECT w.id FROM workorders_workorder w
+    CROSS JOIN LATERAL (SELECT 1 FROM workorders_workorder p WHERE {returning_match} LIMIT 1) AS hit
+    WHERE w.status = %(delivered_status)s AND w.dealer_id = ANY(%(ids)s)
+      AND w.delivered_at >= %(lo)s AND w.delivered_at < %(hi)s""",
             "survey_join": "",
             "survey_filter": "AND (SELECT w.status FROM workorders_workorder w WHERE w.id = s.work_order_id) <> %(cancelled)s",
             "parts_line_rows": f"""
@@ -111,8 +113,18 @@ def _variant(short: bool) -> dict[str, str]:
         "x_dealer": "x.dealer_id + 0 = ANY(%(ids)s)",
         "comeback_probe": "",
         "comeback_exists": f"AND EXISTS (SELECT 1 FROM workorders_workorder c WHERE {comeback_match})",
-        "returning_probe": "",
-        "returning_exists": f"AND EXISTS (SELECT 1 FROM workorders_workorder p WHERE {returning_match})",
+        # One sort of the customers' deliveries instead of a join per work order: count each one's
+        # deliveries in the 365 days before it (strictly earlier, as in the probe).
+        "returning_rows": f"""SELECT id FROM (
+        SELECT w.id, w.dealer_id, w.delivered_at,
+            COUNT(*) OVER (PARTITION BY w.customer_id ORDER BY w.delivered_at
+                RANGE BETWEEN interval '{RETURNING_WINDOW.days} days' PRECEDING AND interval '1 microsecond' PRECEDING
+            ) AS earlier
+        FROM workorders_workorder w
+        WHERE w.status = %(delivered_status)s
+          AND w.delivered_at >= %(lo)s::timestamptz - %(returning_window)s AND w.delivered_at < %(hi)s
+    ) AS x
+    WHERE x.earlier > 0 AND x.delivered_at >= %(lo)s AND x.dealer_id + 0 = ANY(%(ids)s)""",
         "survey_join": "JOIN workorders_workorder w ON w.id = s.work_order_id AND w.status <> %(cancelled)s",
         "survey_filter": "",
         "parts_line_rows": f"""
@@ -133,8 +145,8 @@ def _build_sql(short: bool, whole_ledger: bool) -> str:
     ledger_filter = (
         "m.dealer_id + 0 = ANY(%(ids)s)" if whole_ledger else "m.dealer_id = ANY(%(ids)s) AND m.kind = ANY(%(kinds)s)"
     )
-    comeback_probe, comeback_exists, returning_probe, returning_exists = (
-        fragments[k] for k in ("comeback_probe", "comeback_exists", "returning_probe", "returning_exists")
+    comeback_probe, comeback_exists, returning_rows = (
+        fragments[k] for k in ("comeback_probe", "comeback_exists", "returning_rows")
     )
     source_of_field = {field: cte for cte, fields in _SOURCE_OF.items() for field in fields}
     assert set(source_of_field) | {"capacity_hours"} == set(FACT_FIELDS), "every measure needs a source"
@@ -172,11 +184,7 @@ comeback AS (
 ),
 returning_customer AS (
     -- work orders of the window whose customer had another delivered in the 365 days before
-    SELECT w.id FROM workorders_workorder w
-    {returning_probe}
-    WHERE w.status = %(delivered_status)s AND {w_dealer}
-      AND w.delivered_at >= %(lo)s AND w.delivered_at < %(hi)s
-      {returning_exists}
+    {returning_rows}
 ),
 delivered AS (
     SELECT w.dealer_id, {delivered_day} AS day,
@@ -313,57 +321,51 @@ checkpoint_part AS (
     CROSS JOIN LATERAL jsonb_array_elements(cp.parts) AS e(item)
     WHERE cp.dealer_id = ANY(%(ids)s) AND cp.day = %(checkpoint)s::date
 ),
-ledger AS (
-    -- per dealer, part and local day: net quantity, quantity issued less returned, whether issued;
-    -- values in integer cents at the part's cost
-    SELECT x.dealer_id, x.part_id, x.day, (p.cost * 100)::bigint AS cost_cents,
-        SUM(x.quantity)::int AS quantity,
-        SUM(x.issue_quantity)::int AS issue_quantity,
-        bool_or(x.issued) AS issued,
-        MAX(x.last_issue) AS last_issue
-    FROM (
-        SELECT dealer_id, part_id, %(checkpoint)s::date AS day, balance AS quantity, NULL::int AS issue_quantity,
-            false AS issued, last_issue
-        FROM checkpoint_part
-        UNION ALL
-        SELECT m.dealer_id, m.part_id, {_local_day("m.at")},
-            m.quantity,
-            CASE WHEN m.kind IN (%(issue)s, %(return)s) THEN -m.quantity END,
-            m.kind = %(issue)s,
-            NULL::date
-        FROM parts_stockmovement m
-        WHERE {ledger_filter}
-          AND m.at >= %(ledger_from)s AND m.at < %(hi)s
-    ) AS x
-    JOIN parts_part p ON p.id = x.part_id
-    GROUP BY 1, 2, 3, 4
+part_cost AS (
+    SELECT id, (cost * 100)::bigint AS cost_cents FROM parts_part
+),
+movement AS (
+    -- the ledger rows after the checkpoint (all of them without one), preceded by the checkpoint's state
+    -- as one row per part on its day
+    SELECT dealer_id, part_id, %(checkpoint)s::date AS day, NULL::timestamptz AS at, 0::bigint AS id,
+        balance AS quantity, NULL::int AS issue_quantity, false AS issued, last_issue
+    FROM checkpoint_part
+    UNION ALL
+    SELECT m.dealer_id, m.part_id, {_local_day("m.at")}, m.at, m.id, m.quantity,
+        CASE WHEN m.kind IN (%(issue)s, %(return)s) THEN -m.quantity END,
+        m.kind = %(issue)s,
+        NULL::date
+    FROM parts_stockmovement m
+    WHERE {ledger_filter} AND m.at >= %(ledger_from)s AND m.at < %(hi)s
 ),
 segment AS (
-    -- from each ledger day until the next one a part's balance and last issue day are constant
-    SELECT l.dealer_id, l.day, l.cost_cents,
-        COALESCE(LEAD(l.day) OVER w, %(end)s::date + 1) AS until,
-        SUM(l.quantity) OVER w AS balance,
-        GREATEST(MAX(l.day) FILTER (WHERE l.issued) OVER w, MAX(l.last_issue) OVER w) AS last_issue,
-        l.part_id
-    FROM ledger l
-    WINDOW w AS (PARTITION BY l.dealer_id, l.part_id ORDER BY l.day)
+    -- from each ledger row until the next one's day a part's balance and last issue day are constant
+    -- (rows sharing a day give empty segments but the day's last)
+    SELECT dealer_id, part_id, day,
+        COALESCE(LEAD(day) OVER w, %(end)s::date + 1) AS until,
+        SUM(quantity) OVER w AS balance,
+        GREATEST(MAX(day) FILTER (WHERE issued) OVER w, MAX(last_issue) OVER w) AS last_issue
+    FROM movement
+    WINDOW w AS (PARTITION BY dealer_id, part_id ORDER BY at NULLS FIRST, id)
 ),
 aged AS (
     -- segments during which the part is slow-moving ({SLOW_MOVING_DAYS} days without issue) inside the
     -- window; dead ({DEAD_STOCK_DAYS} days) starts no earlier
-    SELECT dealer_id, balance * cost_cents AS v, until,
-        GREATEST(day, last_issue + {SLOW_MOVING_DAYS}) AS slow_from,
-        GREATEST(day, last_issue + {DEAD_STOCK_DAYS}) AS dead_from
-    FROM segment
-    WHERE balance <> 0 AND until > %(start)s::date
-      AND GREATEST(day, last_issue + {SLOW_MOVING_DAYS}) < until
-      AND GREATEST(day, last_issue + {SLOW_MOVING_DAYS}) <= %(end)s::date
+    SELECT s.dealer_id, s.balance * pc.cost_cents AS v, s.until,
+        GREATEST(s.day, s.last_issue + {SLOW_MOVING_DAYS}) AS slow_from,
+        GREATEST(s.day, s.last_issue + {DEAD_STOCK_DAYS}) AS dead_from
+    FROM segment s
+    JOIN part_cost pc ON pc.id = s.part_id
+    WHERE s.balance <> 0 AND s.until > %(start)s::date
+      AND GREATEST(s.day, s.last_issue + {SLOW_MOVING_DAYS}) < s.until
+      AND GREATEST(s.day, s.last_issue + {SLOW_MOVING_DAYS}) <= %(end)s::date
 ),
 ledger_day AS (
     -- per dealer and day: the change of stock value and the cost issued (cents)
-    SELECT dealer_id, day, SUM(quantity::bigint * cost_cents) AS stock_change,
-        SUM(issue_quantity::bigint * cost_cents) AS issue_cents
-    FROM ledger
+    SELECT mv.dealer_id, mv.day, SUM(mv.quantity::bigint * pc.cost_cents) AS stock_change,
+        SUM(mv.issue_quantity::bigint * pc.cost_cents) AS issue_cents
+    FROM movement mv
+    JOIN part_cost pc ON pc.id = mv.part_id
     GROUP BY 1, 2
 ),
 stock_event AS (

@@ -144,11 +144,13 @@ def nev_share(dealer) -> Expect:
 
 
 def returning_share(dealer) -> Expect:
-    # Delivered on D at 10:00 for four customers:
+    # Delivered on D at 10:00 for five customers:
     #   C1 had one delivered 364 days before → returning.   C2: 366 days before → not.
     #   C3: an earlier work order that was cancelled → not.  C4: one delivered 10 days before → returning.
-    # 2 / 4 = 50 %. (The earlier ones are delivered on other days and count there.)
-    for days_before, earlier_status in ((364, "delivered"), (366, "delivered"), (20, "cancelled"), (10, "delivered")):
+    #   C5: one delivered exactly 365 × 24 h before → returning (the 365 days include their first instant).
+    # 3 / 5 = 60 %. (The earlier ones are delivered on other days and count there.)
+    cases = ((364, "delivered"), (366, "delivered"), (20, "cancelled"), (10, "delivered"), (365, "delivered"))
+    for days_before, earlier_status in cases:
         customer = CustomerFactory(dealer=dealer)
         vehicle = VehicleFactory(owner=customer)
         earlier = local(day(-days_before))
@@ -157,7 +159,7 @@ def returning_share(dealer) -> Expect:
         else:
             cancelled(dealer, earlier, customer=customer, vehicle=vehicle)
         delivered(dealer, local(D, "09:00"), local(D), customer=customer, vehicle=vehicle)
-    return Expect(Q(50), facts={D: {"returning_count": 2, "delivered_count": 4}})
+    return Expect(Q(60), facts={D: {"returning_count": 3, "delivered_count": 5}})
 
 
 def accident_share(dealer) -> Expect:
