@@ -338,3 +338,11 @@ def test_the_fast_work_order_representation_equals_the_declared_fields(api, deal
         declared = serializers.ModelSerializer.to_representation(WorkOrderSerializer(wo), wo)
         assert WorkOrderSerializer(wo).data == declared
     assert created["comeback_of"] == "R-1" and created["opened_at"] == "2025-03-20T17:00:00+08:00"
+
+
+@pytest.mark.parametrize("path", ["dealers/", "work-orders/", "work-orders/bulk/", "complaints/", "surveys/", "parts/",
+                                  "stock/", "stock-movements/", "parts-orders/", "technicians/", "certifications/",
+                                  "kpi-targets/", "kpis/", "kpis/rollup/"])
+def test_options_and_head_answer_without_error(api, path):
+    assert api.options(f"/api/v1/{path}").status_code == 200
+    assert api.head(f"/api/v1/{path}").status_code in (200, 400, 405)  # kpis/ needs from/to: 400
