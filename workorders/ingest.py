@@ -8,9 +8,11 @@ updates each by (dealer, external_id):
   comebacks by (dealer, external_id) — and an unknown reference is an error with its field path
   (`labour_lines[2].technician`), never a silent drop;
 - an item equal to what is stored (same canonical payload hash) is "unchanged" and writes nothing;
-- rows are written with bulk inserts/updates per batch, and the audited models (work orders, their lines,
-  customers, vehicles) through simple_history's bulk_create_with_history / bulk_update_with_history so the
-  history keeps every change; a status the DMS moves a work order to is a WorkOrderStatusChange row;
+- rows are written per batch, never per item: work orders through simple_history's
+  bulk_create_with_history / bulk_update_with_history, their lines, new customers and vehicles and the
+  status changes through workorders.bulk_rows (COPY on PostgreSQL, with history rows written by the
+  database); every audited row gets its history row naming the client; a status the DMS moves a work
+  order to is a WorkOrderStatusChange row;
 - lines are replaced as a whole and the work order's totals recomputed from them (the same sums as
   workorders.services.workorder_recalculate_totals: labour amount, Σ quantity × unit price, Σ quantity ×
   unit cost, flat-rate and actual hours);
@@ -31,18 +33,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from .bulk_rows import insert_objects, insert_rows
 from .choices import WorkOrderStatus
 from .models import Customer, LabourLine, PartsLine, Vehicle, WorkOrder, WorkOrderStatusChange
 from .services.customers import VIN_RE, normalize_phone, normalize_vin
 
 CENT = Decimal("0.01")
-DMS_IMPORT = "DMS import"
 LABOUR_COLUMNS = ("work_order_id", "op_code", "description", "flat_rate_hours", "actual_hours", "technician_id", "amount")
 PARTS_COLUMNS = ("work_order_id", "part_id", "quantity", "returned_quantity", "unit_price", "unit_cost",
                  "filled_from_stock", "requested_at")
@@ -522,104 +524,14 @@ def _write(prepared: list[_Prepared], by: Any) -> None:
     work_order_ids = [p.work_order.pk for p in prepared]
     user_id = getattr(history_user, "pk", None)
     note = _("From the DMS")
-    _insert(LabourLine, LABOUR_COLUMNS, labour_rows, work_order_ids=work_order_ids, history_user=history_user, now=now)
-    _insert(PartsLine, PARTS_COLUMNS, parts_rows, work_order_ids=work_order_ids, history_user=history_user, now=now)
-    _insert(WorkOrderStatusChange, STATUS_COLUMNS, [(wo.pk, status, at, user_id, note) for wo, status, at in status_rows],
-            work_order_ids=work_order_ids, history_user=history_user, now=now)
+    common = {"work_order_ids": work_order_ids, "history_user": history_user, "now": now}
+    insert_rows(LabourLine, LABOUR_COLUMNS, labour_rows, **common)
+    insert_rows(PartsLine, PARTS_COLUMNS, parts_rows, **common)
+    insert_rows(WorkOrderStatusChange, STATUS_COLUMNS,
+                [(wo.pk, status, at, user_id, note) for wo, status, at in status_rows], **common)
     for p in prepared:
         p.result.id = p.work_order.pk
         p.result.status = CREATED if p.existing is None else UPDATED
-
-
-def _insert(model: type, columns: tuple[str, ...], rows: list[tuple], *, work_order_ids: list[int],
-            history_user: Any, now: dt.datetime) -> None:
-    """Insert new rows of a work order's children, with their history rows when the model keeps history.
-
-    On PostgreSQL the rows (thousands per batch) go in with one COPY and their history with one
-    INSERT … SELECT (these work orders' children are exactly the rows just written: replaced lines were
-    deleted first); elsewhere through bulk_create_with_history. Both write the same history: '+', now,
-    the acting user, "DMS import".
-    """
-    if not rows:
-        return
-    history = getattr(model, "history", None)
-    if connection.vendor != "postgresql":
-        objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
-        if history is not None:
-            bulk_create_with_history(objs, model, default_user=history_user, default_change_reason=DMS_IMPORT,
-                                     default_date=now)
-        else:
-            model.objects.bulk_create(objs)
-        return
-    table = model._meta.db_table
-    _copy(table, columns, rows)
-    if history is not None:
-        _history_from_table(model, "work_order_id", work_order_ids, history_user=history_user, now=now)
-
-
-def _insert_objects(objs: list[Any], model: type, *, history_user: Any, now: dt.datetime) -> None:
-    """Insert new model instances (customers, vehicles) with their history rows; ids are set on the objects.
-
-    On PostgreSQL: ids reserved from the table's sequence, one COPY, one INSERT … SELECT for the history;
-    elsewhere bulk_create_with_history. Auto-now times are stamped here, as save() would.
-    """
-    if connection.vendor != "postgresql":
-        bulk_create_with_history(objs, model, default_user=history_user, default_change_reason=DMS_IMPORT,
-                                 default_date=now)
-        return
-    table = model._meta.db_table
-    fields = [f for f in model._meta.concrete_fields if not f.generated]
-    stamped = [f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                       [table, len(objs)])
-        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-            obj.pk = pk
-            for name in stamped:
-                setattr(obj, name, now)
-    _copy(table, tuple(f.column for f in fields), [tuple(getattr(obj, f.attname) for f in fields) for obj in objs])
-    _history_from_table(model, "id", [obj.pk for obj in objs], history_user=history_user, now=now)
-
-
-def _history_from_table(model: type, key: str, ids: list[int], *, history_user: Any, now: dt.datetime) -> None:
-    """History rows ('+') for the rows of `model` whose `key` is in `ids`, copied by the database itself."""
-    historical = model.history.model
-    quote = connection.ops.quote_name
-    copied = ", ".join(quote(f.column) for f in historical._meta.concrete_fields
-                       if not f.attname.startswith("history_"))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(historical._meta.db_table)} ({copied}, history_date, history_change_reason, "  # noqa: S608 — names from the models
-            f"history_type, history_user_id) SELECT {copied}, %s, %s, '+', %s FROM {quote(model._meta.db_table)} "
-            f"WHERE {quote(key)} = ANY(%s)",
-            [now, DMS_IMPORT, getattr(history_user, "pk", None), ids],
-        )
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_value(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    return str(value)
-
-
-def _copy(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """COPY rows into a table (text format, values escaped), sent as one buffer."""
-    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    data = "".join("\t".join(map(_copy_value, row)) + "\n" for row in rows)
-    # psycopg's own cursor under Django's wrapper; wrap_database_errors turns a unique violation into
-    # django.db.IntegrityError, which the callers (and the API's error handler) know as a conflict.
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
-            copy.write(data)
 
 
 def _status_time(wo: WorkOrder, now: dt.datetime) -> dt.datetime:
@@ -647,7 +559,7 @@ def _write_customers(prepared: list[_Prepared], now: dt.datetime, history_user: 
             customer.updated_at = now
             changed.append(customer)
     if new:
-        _insert_objects(new, Customer, history_user=history_user, now=now)
+        insert_objects(new, Customer, history_user=history_user, now=now)
     if changed:
         bulk_update_with_history(changed, Customer, ["name", "phone", "kind", "updated_at"],
                                  default_user=history_user, default_change_reason="DMS import")
@@ -686,7 +598,7 @@ def _write_vehicles(prepared: list[_Prepared], customers: dict, now: dt.datetime
             vehicle.updated_at = now
             changed[p.vin] = vehicle
     if new:
-        _insert_objects(list(new.values()), Vehicle, history_user=history_user, now=now)
+        insert_objects(list(new.values()), Vehicle, history_user=history_user, now=now)
     if changed:
         bulk_update_with_history(list(changed.values()), Vehicle,
                                  ["brand", "model", "powertrain", "model_year", "mileage_km", "owner", "updated_at"],

@@ -148,10 +148,10 @@ def test_a_conflict_on_the_copy_path_is_an_integrity_error(on_postgres, dealer):
     from django.db import transaction
 
     from tests.workorders.factories import CustomerFactory
-    from workorders.ingest import _copy
+    from workorders.bulk_rows import copy_rows
 
     existing = CustomerFactory(dealer=dealer, external_id="X1")
     with pytest.raises(IntegrityError), transaction.atomic():
-        _copy("workorders_customer", ("dealer_id", "external_id", "name", "phone", "kind", "gender", "vip",
+        copy_rows("workorders_customer", ("dealer_id", "external_id", "name", "phone", "kind", "gender", "vip",
                                       "created_at", "updated_at"),
               [(dealer.pk, "X1", "n", "", "individual", "", False, existing.created_at, existing.created_at)])
