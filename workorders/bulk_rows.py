@@ -68,8 +68,9 @@ def insert_objects(objs: list[Any], model: type, *, history_user: Any, now: dt.d
     _history_from_table(model, "id", [obj.pk for obj in objs], history_user=history_user, now=now)
 
 
-def _history_from_table(model: type, key: str, ids: list[int], *, history_user: Any, now: dt.datetime) -> None:
-    """History rows ('+') for the rows of `model` whose `key` is in `ids`, copied by the database itself."""
+def _history_from_table(model: type, key: str, ids: list[int], *, history_user: Any, now: dt.datetime,
+                        kind: str = "+") -> None:
+    """History rows (`kind` '+' or '-') for the rows of `model` whose `key` is in `ids`, copied by the database."""
     historical = model.history.model
     quote = connection.ops.quote_name
     copied = ", ".join(quote(f.column) for f in historical._meta.concrete_fields
@@ -77,9 +78,9 @@ def _history_from_table(model: type, key: str, ids: list[int], *, history_user: 
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(historical._meta.db_table)} ({copied}, history_date, history_change_reason, "  # noqa: S608 — names from the models
-            f"history_type, history_user_id) SELECT {copied}, %s, %s, '+', %s FROM {quote(model._meta.db_table)} "
+            f"history_type, history_user_id) SELECT {copied}, %s, %s, %s, %s FROM {quote(model._meta.db_table)} "
             f"WHERE {quote(key)} = ANY(%s)",
-            [now, DMS_IMPORT, getattr(history_user, "pk", None), ids],
+            [now, DMS_IMPORT, kind, getattr(history_user, "pk", None), ids],
         )
 
 
@@ -96,6 +97,21 @@ def _copy_value(value: Any) -> str:
     if isinstance(value, str):
         return value.translate(_COPY_ESCAPES)
     return str(value)
+
+
+def delete_rows(model: type, *, work_order_ids: list[int], history_user: Any, now: dt.datetime) -> None:
+    """Delete the rows of `model` belonging to these work orders, each with a '-' history row."""
+    if connection.vendor != "postgresql":
+        # One by one, so simple_history's post_delete signal records each deletion.
+        for obj in model._default_manager.filter(work_order_id__in=work_order_ids):
+            obj._history_user = history_user
+            obj.delete()
+        return
+    _history_from_table(model, "work_order_id", work_order_ids, history_user=history_user, now=now, kind="-")
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {quote(model._meta.db_table)} WHERE work_order_id = ANY(%s)",  # noqa: S608
+                       [work_order_ids])
 
 
 def copy_rows(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:

@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from .bulk_rows import insert_objects, insert_rows
+from .bulk_rows import delete_rows, insert_objects, insert_rows
 from .choices import WorkOrderStatus
 from .models import Customer, LabourLine, PartsLine, Vehicle, WorkOrder, WorkOrderStatusChange
 from .services.customers import VIN_RE, normalize_phone, normalize_vin
@@ -493,13 +493,15 @@ def _write(prepared: list[_Prepared], by: Any) -> None:
                 status_rows.append((wo, wo.status, at))
     if changed_orders:
         changed_ids = [wo.pk for wo in changed_orders]
-        # Replaced lines: deleting them one by one lets simple_history record each deletion.
-        for line in LabourLine.objects.filter(work_order_id__in=changed_ids):
-            line._history_user = history_user
-            line.delete()
-        for line in PartsLine.objects.filter(work_order_id__in=changed_ids):
-            line._history_user = history_user
-            line.delete()
+        # Replaced lines go as a whole, each deletion recorded in the history. Lines stock movements point
+        # at (issued from stock in the portal) are protected: that work order is reported, not rewritten.
+        from parts.models import StockMovement
+
+        protected = StockMovement.objects.filter(parts_line__work_order_id__in=changed_ids)
+        if protected.exists():
+            raise ProtectedError(_("Stock movements refer to these lines."), set(protected[:10]))
+        delete_rows(LabourLine, work_order_ids=changed_ids, history_user=history_user, now=now)
+        delete_rows(PartsLine, work_order_ids=changed_ids, history_user=history_user, now=now)
         bulk_update_with_history(changed_orders, WorkOrder, [*HEADER_FIELDS, "updated_at"],
                                  default_user=history_user, default_change_reason="DMS import")
     pending = [p for p in prepared if p.comeback_batch_key is not None]

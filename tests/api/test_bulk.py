@@ -187,3 +187,35 @@ def test_bulk_queries_do_not_grow_with_the_batch(api, dealer, catalogue, technic
     small, large = queries(4, 0), queries(40, 100)
     assert large <= small + 4, (small, large)
     assert PartsLine.objects.count() == 44
+
+
+def test_replaced_lines_leave_deletion_history(api, dealer, catalogue, technicians):
+    item = work_order_payload(dealer.code, "H-1")
+    wo_id = api.post(BULK, [item], format="json").json()["items"][0]["id"]
+    old_line = PartsLine.objects.get(work_order_id=wo_id)
+    item["parts_lines"] = [{"part_number": "BP-200", "quantity": 1}]
+    assert api.post(BULK, [item], format="json").json()["counts"] == {"updated": 1}
+    assert not PartsLine.objects.filter(pk=old_line.pk).exists()
+    assert PartsLine.history.filter(id=old_line.pk, history_type="-").count() == 1
+    assert PartsLine.objects.get(work_order_id=wo_id).part.number == "BP-200"
+
+
+def test_lines_issued_from_stock_are_not_replaced(api, dealer, catalogue, technicians):
+    from parts import services as parts_services
+
+    item = work_order_payload(dealer.code, "PR-1")
+    other = work_order_payload(dealer.code, "PR-2", vin="LSVAA4182E2100077")
+    body = api.post(BULK, [item, other], format="json").json()
+    line = PartsLine.objects.get(work_order_id=body["items"][0]["id"])
+    parts_services.stock_receive(dealer=dealer, part=line.part, quantity=5)
+    PartsLine.objects.filter(pk=line.pk).update(filled_from_stock=False)
+    line.refresh_from_db()
+    parts_services.stock_issue_to_line(parts_line=line)
+    item["parts_lines"][0]["quantity"] = 1
+    other["concern"] = "异响"
+    atomic = api.post(BULK, [item, other], format="json")
+    assert atomic.status_code == 409
+    per_item = api.post(BULK + "?atomic=false", [item, other], format="json").json()
+    assert [i["status"] for i in per_item["items"]] == ["error", "updated"]
+    assert "stock movements" in per_item["items"][0]["errors"]["non_field_errors"][0]
+    assert PartsLine.objects.filter(pk=line.pk).exists()
