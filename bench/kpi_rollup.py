@@ -17,7 +17,7 @@
      sold — materialised into a temporary table. It leaves out what needs other rows (comebacks,
      returning customers, vehicles) and every other source, so it is a lower bound.
    - full: kpi.services.kpi_rollup over the two years, every dealer (366-day transactions); and the same
-     range through `rollup_kpis` (31-day chunks, each starting from the checkpoint the one before left).
+     range through `rollup_kpis` (92-day steps, each starting from the checkpoint the one before left).
    - the nightly window (35 days, 200 dealers): first after the rebuild (its checkpoint is far back), then
      in the steady state (starting from the checkpoint the previous night left);
    - day: one day for 200 dealers after the day before was rolled up (best of three), and cold (no
@@ -326,7 +326,7 @@ def phase(name: str, database_url: str, first: dt.date | None, last: dt.date | N
     elif name in ("rollup", "cold"):
         rows = kpi_rollup(start=first, end=last).rows
         assert DealerDayFact.objects.filter(day=last).count() == DEALERS
-    elif name == "command":  # what `rollup_kpis --from … --to …` does: 31-day chunks
+    elif name == "command":  # what `rollup_kpis --from … --to …` does: 92-day chunks
         from django.core.management import call_command
 
         StockCheckpoint.objects.all().delete()
@@ -395,8 +395,8 @@ def main() -> None:
     results = {}
     floor_runs = [run_child("floor", url) for _ in range(2)]
     results["floor"] = min(floor_runs, key=lambda r: r["seconds"])
-    results["full"] = run_child("rollup", url, START, END)
     results["command"] = run_child("command", url, START, END)
+    results["full"] = run_child("rollup", url, START, END)
     # Yesterday's nightly run, as the first one after the rebuild: its newest checkpoint is the start of
     # the rebuild's last chunk, so it reads most of a year of ledger.
     results["catch-up"] = run_child("rollup", url, END - 35 * day, END - day)
@@ -416,8 +416,8 @@ def main() -> None:
     print(f"{'phase':<34}{'seconds':>10}{'× floor':>10}{'rows':>10}{'peak RSS':>12}", file=out)
     labels = {
         "floor": "floor: one GROUP BY (hand SQL)",
-        "full": "full rebuild, 730 days",
-        "command": "… as rollup_kpis: 31-day chunks",
+        "command": "rebuild by rollup_kpis (92-day steps)",
+        "full": "full rebuild, 730 days (kpi_rollup)",
         "catch-up": "35 days, checkpoint 11 months back",
         "trailing": "nightly: 35 days, steady state",
         "day": "one day, 200 dealers (best of 3)",

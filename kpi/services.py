@@ -31,12 +31,13 @@ from .rollup.common import Window
 
 logger = logging.getLogger(__name__)
 
-# Days per transaction. The SQL engine scans the stock ledger once per chunk, so it takes long chunks;
-# the ORM engine keeps a chunk's dealer-days in memory, so it takes a month at a time.
+# Days per transaction. The SQL engine's cost per chunk is mostly whole-table joins, so it takes long
+# chunks; the ORM engine keeps a chunk's dealer-days in memory, so it takes a month at a time.
 CHUNK_DAYS = {"postgresql": 366, "orm": 31}
 # pg_advisory_xact_lock key ("KPIROLUP" in ASCII): one roll-up transaction at a time.
 ADVISORY_LOCK_KEY = 0x4B5049524F4C5550
 # The SQL engine sorts and hashes whole windows; give the transaction room instead of spilling to disk.
+# Roll-ups are serialised by the advisory lock, so only one statement at a time uses it.
 ROLLUP_WORK_MEM = "256MB"
 
 

@@ -2,6 +2,7 @@
 
 - orm.py: portable (SQLite and PostgreSQL): Django aggregation grouped by dealer and local day, the
   inventory snapshot streamed through inventory.py. Used on SQLite; tested against the SQL engine.
-- postgres.py: one INSERT … SELECT per window, everything computed inside PostgreSQL.
+- postgres.py: one INSERT … SELECT per window, everything computed inside PostgreSQL, starting from the
+  newest stock-ledger checkpoint (kpi.models.StockCheckpoint) so short windows read only recent rows.
 Both follow the rules written down in common.py and give identical facts.
 """

@@ -24,8 +24,9 @@ The rules (issue 3, glossary):
   as they are keeps the daily value a running sum of the ledger.
 - Issue cost of a day: cost of the quantity issued to work orders less the quantity returned from them.
   issue_cost_90d: the issue cost of the 90 local days ending with the day.
-- Slow-moving / dead stock: the value of positive balances of parts with no movement of kind issue for
-  that dealer and part on any of the 180 / 365 local days ending with the day.
+- Slow-moving / dead stock: the value of the stock of parts with no movement of kind issue for that dealer
+  and part on any of the 180 / 365 local days ending with the day (a part never issued counts from its
+  first receipt).
 """
 
 from __future__ import annotations

@@ -3,19 +3,22 @@
 
 Nothing but the statement crosses the wire, so the Python process's memory is flat whatever the number of
 work orders. Every rule is the one written in kpi.rollup.common (the ORM engine implements the same; a
-test on PostgreSQL asserts both give identical facts).
+test on PostgreSQL asserts both give identical facts, for both shapes of the statement).
 
-The inventory snapshot is set-based: the ledger is summed per dealer, part and local day; window
-functions turn each (dealer, part) into segments of constant balance and last-issue day; each segment
-emits +value / −value events where it starts and stops counting as stock, slow-moving (180 days without
-issue) and dead (365); a running sum of the events over the dealer's days is the daily value. Values are
-integer cents until the end (numeric arithmetic per ledger row is several times slower).
+Shapes: a short window (the nightly run) probes indexes row by row; a long one (a rebuild) joins whole
+tables with hashes and sorts (see _variant).
 
-Checkpoints (kpi.models.StockCheckpoint*): each window also stores, for its first and last day, every
-part's balance and last issue day and the dealer's issue cost of the 89 days before. The next window
+Stock, set-based: inventory value is the running sum over the dealer's days of Σ quantity × cost of the
+ledger. Slow-moving and dead stock need each part's state: a window function over the ledger rows of
+each (dealer, part) gives segments of constant balance and last issue day; a segment whose part goes
+180 (365) days without issue adds its value from that day until the segment ends. Values are integer
+cents until the end (numeric arithmetic per ledger row is several times slower).
+
+Checkpoints (kpi.models.StockCheckpoint): each window also stores, for its first and last day, every
+part's balance and last issue day and the dealer's issue costs of the 89 days up to it. The next window
 starts from the newest valid checkpoint before it and reads only the ledger rows dated after it, so the
-nightly run's cost follows the days it covers, not the ledger's history. Technicians are counted the same
-way: +1/−1 events where employment or an HV certificate starts and ends, summed over the days.
+nightly run's cost follows the days it covers, not the ledger's history. Technicians are counted with
++1/−1 events where employment or an HV certificate starts and ends, summed over the days.
 """
 
 from __future__ import annotations
