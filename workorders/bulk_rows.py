@@ -123,3 +123,38 @@ def copy_rows(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
     with connection.cursor() as cursor, connection.wrap_database_errors:
         with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
             copy.write(data)
+
+
+class FastBulkUpdate:
+    """A stand-in manager for simple_history's bulk_update_with_history(…, manager=…).
+
+    Django's bulk_update writes `SET f = CASE WHEN id = 1 THEN … WHEN id = 2 …` for every field, which costs
+    seconds for a thousand work orders of twenty fields. On PostgreSQL this copies the new values into a
+    temporary table and runs one UPDATE … FROM it; elsewhere it is Django's bulk_update. History rows are
+    still simple_history's (bulk_update_with_history writes them after this returns).
+    """
+
+    def __init__(self, model: type) -> None:
+        self.model = model
+
+    def bulk_update(self, objs: list[Any], fields: list[str], batch_size: int | None = None) -> int:
+        if connection.vendor != "postgresql" or not objs:
+            return self.model._default_manager.bulk_update(objs, fields, batch_size=batch_size)
+        meta = self.model._meta
+        columns = [meta.pk.column, *(meta.get_field(name).column for name in fields)]
+        attnames = [meta.pk.attname, *(meta.get_field(name).attname for name in fields)]
+        quote = connection.ops.quote_name
+        table, scratch = quote(meta.db_table), quote(f"_bulk_update_{meta.db_table}")
+        listed = ", ".join(map(quote, columns))
+        with connection.cursor() as cursor:
+            # Same column types as the table, none of its constraints; gone with the transaction at the latest.
+            cursor.execute(f"CREATE TEMP TABLE {scratch} ON COMMIT DROP AS SELECT {listed} FROM {table} "  # noqa: S608
+                           f"WITH NO DATA")
+            copy_rows(f"_bulk_update_{meta.db_table}", tuple(columns),
+                      [tuple(getattr(obj, name) for name in attnames) for obj in objs])
+            assignments = ", ".join(f"{quote(c)} = u.{quote(c)}" for c in columns[1:])
+            cursor.execute(f"UPDATE {table} AS t SET {assignments} FROM {scratch} AS u "  # noqa: S608
+                           f"WHERE t.{quote(columns[0])} = u.{quote(columns[0])}")
+            updated = cursor.rowcount
+            cursor.execute(f"DROP TABLE {scratch}")
+        return updated

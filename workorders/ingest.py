@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from .bulk_rows import delete_rows, insert_objects, insert_rows
+from .bulk_rows import FastBulkUpdate, delete_rows, insert_objects, insert_rows
 from .choices import WorkOrderStatus
 from .models import Customer, LabourLine, PartsLine, Vehicle, WorkOrder, WorkOrderStatusChange
 from .services.customers import VIN_RE, normalize_phone, normalize_vin
@@ -503,7 +503,8 @@ def _write(prepared: list[_Prepared], by: Any) -> None:
         delete_rows(LabourLine, work_order_ids=changed_ids, history_user=history_user, now=now)
         delete_rows(PartsLine, work_order_ids=changed_ids, history_user=history_user, now=now)
         bulk_update_with_history(changed_orders, WorkOrder, [*HEADER_FIELDS, "updated_at"],
-                                 default_user=history_user, default_change_reason="DMS import")
+                                 default_user=history_user, default_change_reason="DMS import",
+                                 manager=FastBulkUpdate(WorkOrder))
     pending = [p for p in prepared if p.comeback_batch_key is not None]
     if pending:
         by_key = {(p.dealer.pk, p.item["external_id"]): p.work_order for p in prepared}
@@ -515,7 +516,8 @@ def _write(prepared: list[_Prepared], by: Any) -> None:
                 linked.append(p.work_order)
         if linked:
             bulk_update_with_history(linked, WorkOrder, ["comeback_of_id"], default_user=history_user,
-                                     default_change_reason="DMS import: comeback link")
+                                     default_change_reason="DMS import: comeback link",
+                                     manager=FastBulkUpdate(WorkOrder))
     labour_rows: list[tuple] = []
     parts_rows: list[tuple] = []
     for p in prepared:
@@ -564,7 +566,8 @@ def _write_customers(prepared: list[_Prepared], now: dt.datetime, history_user: 
         insert_objects(new, Customer, history_user=history_user, now=now)
     if changed:
         bulk_update_with_history(changed, Customer, ["name", "phone", "kind", "updated_at"],
-                                 default_user=history_user, default_change_reason="DMS import")
+                                 default_user=history_user, default_change_reason="DMS import",
+                                 manager=FastBulkUpdate(Customer))
     return found
 
 
@@ -604,5 +607,6 @@ def _write_vehicles(prepared: list[_Prepared], customers: dict, now: dt.datetime
     if changed:
         bulk_update_with_history(list(changed.values()), Vehicle,
                                  ["brand", "model", "powertrain", "model_year", "mileage_km", "owner", "updated_at"],
-                                 default_user=history_user, default_change_reason="DMS import")
+                                 default_user=history_user, default_change_reason="DMS import",
+                                 manager=FastBulkUpdate(Vehicle))
     return found
