@@ -293,6 +293,38 @@ def _load_table(rows: int, dealers: list, chunk: int = 500_000) -> None:
         cursor.execute("VACUUM ANALYZE workorders_workorder")
 
 
+def _load_lines(dealer) -> None:
+    """3 labour + 4 parts lines for every work order of the measured dealer (COPY), so its pages carry lines."""
+    from parts.models import Part
+    from training.models import Technician
+    from workorders.models import LabourLine
+
+    if LabourLine.objects.filter(work_order__dealer=dealer).exists():
+        return
+    started = time.perf_counter()
+    part = Part.objects.create(number=f"LP{TAG}", name="Bench part", category="maintenance", cost=Decimal("40.00"),
+                               price=Decimal("70.00"))
+    technician = Technician.objects.filter(dealer=dealer).first() or Technician.objects.create(
+        dealer=dealer, employee_code="T00", name="技师")
+    ids = list(dealer.work_orders.values_list("id", "opened_at"))
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE workorders_labourline DISABLE TRIGGER ALL")
+        cursor.execute("ALTER TABLE workorders_partsline DISABLE TRIGGER ALL")
+    _copy("workorders_labourline", ["work_order_id", "op_code", "description", "flat_rate_hours", "actual_hours",
+                                    "technician_id", "amount"],
+          ((pk, f"OP{n}", "工时", "1.50", "1.25", technician.pk, "240.00") for pk, _at in ids for n in range(3)))
+    _copy("workorders_partsline", ["work_order_id", "part_id", "quantity", "returned_quantity", "unit_price",
+                                   "unit_cost", "filled_from_stock", "requested_at"],
+          ((pk, part.pk, 2, 0, "70.00", "40.00", "t", at.isoformat()) for pk, at in ids for _n in range(4)))
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE workorders_labourline ENABLE TRIGGER ALL")
+        cursor.execute("ALTER TABLE workorders_partsline ENABLE TRIGGER ALL")
+        cursor.execute("VACUUM ANALYZE workorders_labourline")
+        cursor.execute("VACUUM ANALYZE workorders_partsline")
+    print(f"  lines for {dealer.code}'s {len(ids):,} work orders: {len(ids) * 7:,} rows in "
+          f"{time.perf_counter() - started:.0f} s")
+
+
 def _timed_get(client: Client, url: str, params: dict, repeats: int = 5) -> tuple[float, dict]:
     times, body = [], {}
     for _ in range(repeats):
@@ -343,6 +375,8 @@ def bench_list(args: argparse.Namespace) -> None:
         print(f"  load + indexes: {time.perf_counter() - started:.0f} s; table now {WorkOrder.objects.count():,} rows")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
     dealer = dealer_objs[len(dealer_objs) // 2]
+    if args.with_lines:
+        _load_lines(dealer)
     windows = {"one month": (dt.datetime(2024, 6, 1, tzinfo=SHANGHAI), dt.datetime(2024, 7, 1, tzinfo=SHANGHAI)),
                "whole range": (dt.datetime(2022, 1, 1, tzinfo=SHANGHAI), dt.datetime(2027, 1, 1, tzinfo=SHANGHAI))}
     size = KeysetPagination.page_size
@@ -393,6 +427,8 @@ def main() -> None:
     listing.add_argument("--rows", type=int, default=1_000_000)
     listing.add_argument("--dealers", type=int, default=50)
     listing.add_argument("--reuse", action="store_true", help="measure the table a previous run loaded")
+    listing.add_argument("--with-lines", action="store_true",
+                         help="give the measured dealer's work orders 3 labour + 4 parts lines each")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         raise SystemExit("Run the benchmark on PostgreSQL: set DATABASE_URL=postgres://…/<a database of its own>.")
