@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 import django_filters
-from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -165,7 +164,7 @@ def _queue_rollup(request: Any, start: str, end: str, dealer_ids: list[int]) -> 
     task_id = str(uuid.uuid4())
     task = ApiTask.objects.create(task_id=task_id, name=ROLLUP_TASK, client=scope.client_key(request.user),
                                   arguments={"start": start, "end": end, "dealer_ids": dealer_ids})
-    if settings.CELERY_TASK_ALWAYS_EAGER or kpi_rollup_task.app.conf.task_always_eager:
+    if kpi_rollup_task.app.conf.task_always_eager:
         # No broker: the task runs here and now; keep its outcome, which no result backend will.
         try:
             result = kpi_rollup_task.apply(args=[start, end, dealer_ids], task_id=task_id)

@@ -123,3 +123,21 @@ def test_default_rates_are_generous_but_finite(settings):
     for rate in settings.API_THROTTLE_RATES.values():
         count, _per = rate.split("/")
         assert int(count) >= 60
+
+
+@pytest.mark.services
+def test_a_rollup_queued_through_the_api_runs_on_a_celery_worker(celery_worker_process, region, dealer):
+    """With a broker the task goes to a real worker; its state is read back from the result backend."""
+    import time
+
+    api = client_for(issue(region)[1])
+    task = api.post("/api/v1/kpis/rollup/", {"from": "2025-03-01", "to": "2025-03-03"}, format="json").json()
+    assert task["state"] in ("PENDING", "STARTED", "SUCCESS")
+    deadline = time.monotonic() + 90
+    state = task
+    while state["state"] not in ("SUCCESS", "FAILURE") and time.monotonic() < deadline:
+        time.sleep(0.5)
+        state = api.get(f"/api/v1/tasks/{task['task_id']}/").json()
+    assert state["state"] == "SUCCESS", state
+    assert state["result"]["rows"] == 3  # one dealer × three days
+    assert DealerDayFact.objects.filter(dealer=dealer).count() == 3
