@@ -22,9 +22,13 @@ import io
 import json
 import os
 import random
+import socket
 import statistics
+import subprocess
 import sys
 import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -167,6 +171,37 @@ def _copy_same_rows(payloads: list[dict], dealers: dict[str, int], technicians: 
     return time.perf_counter() - started
 
 
+def _serve(workers: int) -> tuple[subprocess.Popen, str]:
+    """gunicorn on a free loopback port with `workers` processes, on this database and these settings."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "aftersales.settings.test", "ALLOWED_HOSTS": "127.0.0.1",
+           "API_THROTTLE_TOKEN": "1000000/min"}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "aftersales.wsgi", "--bind", f"127.0.0.1:{port}",
+                               "--workers", str(workers), "--timeout", "120", "--log-level", "warning"], env=env)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2):  # noqa: S310 — loopback only
+                return server, base
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                raise SystemExit("gunicorn did not come up") from None
+            time.sleep(0.3)
+
+
+def _post(base: str, raw: str, body: str) -> dict:
+    request = urllib.request.Request(  # noqa: S310 — loopback only
+        f"{base}/api/v1/work-orders/bulk/", data=body.encode(), method="POST",
+        headers={"Authorization": f"Bearer {raw}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310
+        return json.loads(response.read())
+
+
 def bench_ingest(args: argparse.Namespace) -> None:
     from parts.models import Part
     from training.models import Technician
@@ -184,13 +219,28 @@ def bench_ingest(args: argparse.Namespace) -> None:
     client.post("/api/v1/work-orders/bulk/", warm, content_type="application/json")
     bodies = [json.dumps(payloads[b * args.batch_size:(b + 1) * args.batch_size]) for b in range(args.batches)]
     times = []
-    for body in bodies:
-        started = time.perf_counter()
-        response = client.post("/api/v1/work-orders/bulk/", body, content_type="application/json")
-        times.append(time.perf_counter() - started)
-        counts = response.json()["counts"]
-        assert response.status_code == 200 and counts == {"created": args.batch_size}, (response.status_code, counts)
-    api_seconds = sum(times)
+    if args.gunicorn:
+        # Real HTTP on loopback: `--gunicorn N` workers, N clients posting batches at once.
+        server, base = _serve(args.gunicorn)
+        try:
+            started = time.perf_counter()
+            with ThreadPoolExecutor(args.gunicorn) as pool:
+                answers = list(pool.map(lambda body: _post(base, raw, body), bodies))
+            api_seconds = time.perf_counter() - started
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        assert all(a["counts"] == {"created": args.batch_size} for a in answers), answers[0]["counts"]
+        times = [api_seconds / len(bodies) * args.gunicorn]
+    else:
+        for body in bodies:
+            started = time.perf_counter()
+            response = client.post("/api/v1/work-orders/bulk/", body, content_type="application/json")
+            times.append(time.perf_counter() - started)
+            counts = response.json()["counts"]
+            assert response.status_code == 200 and counts == {"created": args.batch_size}, (response.status_code,
+                                                                                           counts)
+        api_seconds = sum(times)
     # The same payloads again: everything is matched and reported unchanged, nothing written.
     started = time.perf_counter()
     for body in bodies[: max(1, args.batches // 4)]:
@@ -216,8 +266,9 @@ def bench_ingest(args: argparse.Namespace) -> None:
     lines = (LabourLine.objects.filter(work_order__dealer__in=dealer_objs).count(),
              PartsLine.objects.filter(work_order__dealer__in=dealer_objs).count())
     rate, copy_rate = total / api_seconds, total / copy_seconds
+    how = f"gunicorn, {args.gunicorn} workers and clients on loopback" if args.gunicorn else "Django test client"
     print(f"ingest: {total} work orders ({LABOUR_LINES} labour + {PARTS_LINES} parts lines each) in "
-          f"{args.batches} POSTs of {args.batch_size}")
+          f"{args.batches} POSTs of {args.batch_size} ({how})")
     print(f"  API bulk:  {api_seconds:7.2f} s  → {rate:8.0f} work orders/s "
           f"(per batch median {statistics.median(times):.3f} s)  [history rows and status changes included]")
     print(f"  COPY:      {copy_seconds:7.2f} s  → {copy_rate:8.0f} work orders/s (same rows, main tables only)")
@@ -423,6 +474,8 @@ def main() -> None:
     ingest.add_argument("--batches", type=int, default=10)
     ingest.add_argument("--batch-size", type=int, default=1000)
     ingest.add_argument("--dealers", type=int, default=20)
+    ingest.add_argument("--gunicorn", type=int, default=0, metavar="N",
+                        help="post through gunicorn with N workers (N clients at once) instead of the test client")
     listing = sub.add_parser("list")
     listing.add_argument("--rows", type=int, default=1_000_000)
     listing.add_argument("--dealers", type=int, default=50)
