@@ -70,6 +70,7 @@ _MATRIX: dict[str, dict[Action, frozenset[Record]]] = {
 }
 
 _CACHE_ATTR = "_aftersales_policy_memberships"
+_IDS_CACHE_ATTR = "_aftersales_policy_dealer_ids"
 
 
 def _memberships(user: User) -> list[tuple[str, int | None, int | None]]:
@@ -83,8 +84,9 @@ def _memberships(user: User) -> list[tuple[str, int | None, int | None]]:
 
 def forget(user: User) -> None:
     """Drop the memoised memberships (after a membership changes within one request or test)."""
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    for attr in (_CACHE_ATTR, _IDS_CACHE_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def dealer_ids(user: User, record: Record = Record.DEALER, action: Action = Action.VIEW) -> frozenset[int]:
@@ -93,8 +95,13 @@ def dealer_ids(user: User, record: Record = Record.DEALER, action: Action = Acti
 
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
+    # Memoised on the user object, i.e. for one request: pages ask for several kinds of record.
+    memo: dict[tuple[Record, Action], frozenset[int]] = user.__dict__.setdefault(_IDS_CACHE_ATTR, {})
+    if (record, action) in memo:
+        return memo[(record, action)]
     if user.is_superuser:
-        return frozenset(Dealer.objects.values_list("id", flat=True))
+        memo[(record, action)] = frozenset(Dealer.objects.values_list("id", flat=True))
+        return memo[(record, action)]
     ids: set[int] = set()
     region_ids: set[int] = set()
     for role, region_id, dealer_id in _memberships(user):
@@ -106,7 +113,8 @@ def dealer_ids(user: User, record: Record = Record.DEALER, action: Action = Acti
             ids.add(dealer_id)
     if region_ids:
         ids.update(Dealer.objects.filter(region_id__in=region_ids).values_list("id", flat=True))
-    return frozenset(ids)
+    memo[(record, action)] = frozenset(ids)
+    return memo[(record, action)]
 
 
 def region_ids(user: User) -> frozenset[int]:

@@ -12,9 +12,9 @@ theirs to the carmaker during the period.
 The running balance never goes negative in time order: an outbound movement is accepted only against
 the balance of inbound movements already *dated before it* (receipts arrive before opening, returns and
 stock-take gains count from the next day), and an arrival that is issued to its line straight away
-(urgent receipt or transfer in, then issue) nets to zero. The ledger starts 90 days before the period with
-an opening stock-take and the month totals issued in the old system, so "no issue in 180 days" means
-something from the first day.
+(urgent or local receipt or transfer in, then issue) nets to zero. The ledger starts before the period
+with an opening stock-take (90 days before; 400 days for legacy stock) and the totals issued in the old
+system since, so "no issue in 180 / 365 days" means something from the first day.
 """
 
 from __future__ import annotations

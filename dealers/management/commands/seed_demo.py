@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import time
+import unicodedata
 import zoneinfo
 
 from django.conf import settings
@@ -101,9 +102,18 @@ class Command(BaseCommand):
 
     def _credentials(self, credentials: list[org.Credential]) -> None:
         width = max(len(c.username) for c in credentials)
-        role_width = max(len(c.role) for c in credentials)
+        role_width = max(_columns(c.role) for c in credentials)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Demo users (password for all: {org.DEMO_PASSWORD})"))
-        self.stdout.write(f"  {'username':<{width}}  {'role':<{role_width}}  where")
+        self.stdout.write(f"  {'username':<{width}}  {_pad('role', role_width)}  where")
         for c in credentials:
-            self.stdout.write(f"  {c.username:<{width}}  {c.role:<{role_width}}  {c.dealer}")
+            self.stdout.write(f"  {c.username:<{width}}  {_pad(c.role, role_width)}  {c.dealer}")
+
+
+def _columns(text: str) -> int:
+    """Terminal columns of the text: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _columns(text))
