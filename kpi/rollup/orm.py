@@ -8,10 +8,12 @@ kpi.rollup.inventory. Memory: a dict of the window's dealer-days.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import heapq
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from django.db.models import (
+    CharField,
     Count,
     DateTimeField,
     DecimalField,
@@ -19,23 +21,24 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     Max,
     OuterRef,
     Q,
     Sum,
 )
-from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear, TruncDate
+from django.db.models.functions import Cast, Concat, ExtractYear, Substr, TruncDate
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 
 from dealers.models import Dealer
 from parts.choices import MovementKind, PartsOrderKind, PartsOrderStatus
-from parts.models import PartsOrder, StockMovement
+from parts.models import Part, PartsOrder, StockMovement
 from training.choices import HV_CERTIFICATION_CODE
 from training.models import Certification, Technician
 from workorders.choices import Channel, WorkOrderStatus, WorkOrderType
 from workorders.models import Complaint, PartsLine, Survey, WorkOrder
 
-from . import inventory
+from . import checkpoints, inventory
 from .common import (
     EXT_WARRANTY_YEARS,
     FACT_FIELDS,
@@ -45,6 +48,7 @@ from .common import (
     Window,
     comeback_days,
     hours,
+    local_midnight,
     stored,
 )
 
@@ -63,10 +67,6 @@ def _duration(later: str, earlier: str) -> ExpressionWrapper:
 
 def _microseconds(value: dt.timedelta | None) -> int:
     return 0 if value is None else value // dt.timedelta(microseconds=1)
-
-
-def _ymd(year, month, day):
-    return year * 10000 + month * 100 + day
 
 
 def _delivered(w: Window) -> Iterator[tuple[Key, dict]]:
@@ -121,16 +121,16 @@ def _delivered(w: Window) -> Iterator[tuple[Key, dict]]:
 def _opened(w: Window) -> Iterator[tuple[Key, dict]]:
     tz = w.tz
     reg = "vehicle__first_registered_on"
-    under_age = Q(
-        GreaterThan(
-            _ymd(ExtractYear(reg) + EXT_WARRANTY_YEARS, ExtractMonth(reg), ExtractDay(reg)),
-            _ymd(
-                ExtractYear("opened_at", tzinfo=tz), ExtractMonth("opened_at", tzinfo=tz), ExtractDay("opened_at", tzinfo=tz)
-            ),
-        ),
-        **{f"{reg}__isnull": False},
-    ) | Q(
-        GreaterThanOrEqual(F("vehicle__model_year"), ExtractYear("opened_at", tzinfo=tz) - (EXT_WARRANTY_YEARS - 1)),
+    # Compared as ISO strings ("YYYY-MM-DD", equal length): the registration date with the year moved on by
+    # three against the local opening day — the YYYYMMDD comparison of kpi.rollup.common, with one
+    # date conversion per row instead of six field extractions (each a Python call on SQLite).
+    opened_day = Cast(TruncDate("opened_at", tzinfo=tz), CharField())
+    third_birthday = Concat(
+        Cast(ExtractYear(reg) + EXT_WARRANTY_YEARS, CharField()), Substr(Cast(reg, CharField()), 5), output_field=CharField()
+    )
+    opened_year = Cast(Substr(opened_day, 1, 4), IntegerField())
+    under_age = Q(GreaterThan(third_birthday, opened_day), **{f"{reg}__isnull": False}) | Q(
+        GreaterThanOrEqual(F("vehicle__model_year"), opened_year - (EXT_WARRANTY_YEARS - 1)),
         **{f"{reg}__isnull": True},
     )
     rows = (
@@ -280,10 +280,30 @@ def _technicians(w: Window) -> Iterator[tuple[Key, dict]]:
     yield from counts.items()
 
 
-def _ledger(w: Window) -> Iterator[inventory.LedgerDay]:
+def _checkpoint_rows(w: Window, day: dt.date) -> tuple[list[inventory.LedgerDay], dict[int, dict[dt.date, int]]]:
+    """A checkpoint's part states as ledger rows on its day (sorted), and its stored issue costs."""
+    from kpi.models import StockCheckpoint
+
+    stored = list(StockCheckpoint.objects.filter(dealer_id__in=w.dealer_ids, day=day).order_by("dealer_id"))
+    costs = dict(Part.objects.values_list("id", "cost"))
+    rows = [
+        inventory.LedgerDay(
+            dealer_id=cp.dealer_id, part_id=part_id, day=day, quantity=balance, issue_quantity=0, issued=False,
+            cost=costs[part_id], last_issue=dt.date.fromisoformat(last_issue) if last_issue else None,
+        )
+        for cp in stored
+        for part_id, balance, last_issue in sorted(cp.parts)
+    ]
+    issue_cents = {cp.dealer_id: {dt.date.fromisoformat(d): cents for d, cents in cp.issue_costs} for cp in stored}
+    return rows, issue_cents
+
+
+def _ledger(w: Window, since: dt.datetime | None) -> Iterator[inventory.LedgerDay]:
+    movements = StockMovement.objects.filter(dealer_id__in=w.dealer_ids, at__lt=w.hi)
+    if since is not None:
+        movements = movements.filter(at__gte=since)
     rows = (
-        StockMovement.objects.filter(dealer_id__in=w.dealer_ids, at__lt=w.hi)
-        .annotate(day=TruncDate("at", tzinfo=w.tz))
+        movements.annotate(day=TruncDate("at", tzinfo=w.tz))
         .values("dealer_id", "part_id", "day")
         .annotate(
             quantity_sum=Sum("quantity"),
@@ -309,38 +329,63 @@ def _ledger(w: Window) -> Iterator[inventory.LedgerDay]:
 SOURCES = (_delivered, _opened, _surveys, _complaints, _parts_lines, _urgent_orders, _capacity, _technicians)
 
 
-def compute(window: Window) -> Iterator[tuple[int, dt.date, dict[str, int | Decimal]]]:
-    """Every (dealer, day) of the window with all its measures, as stored."""
+def compute(
+    window: Window, *, checkpoint: dt.date | None = None
+) -> tuple[list[tuple[int, dt.date, dict[str, int | Decimal]]], inventory.Snapshot]:
+    """Every (dealer, day) of the window with all its measures as stored, and the stock snapshot (whose
+    states at the window's first and last day are the next checkpoints). With `checkpoint`, the ledger is
+    read from the end of that day on, starting from the checkpoint's states."""
     facts: dict[Key, dict[str, object]] = {}
     for source in SOURCES:
         for key, measures in source(window):
             facts.setdefault(key, {}).update(measures)
-    snapshots = inventory.snapshot(_ledger(window), dealer_ids=window.dealer_ids, start=window.start, end=window.end)
+    if checkpoint is None:
+        ledger: Iterable[inventory.LedgerDay] = _ledger(window, None)
+        prior: dict[int, dict[dt.date, int]] = {}
+    else:
+        start_rows, prior = _checkpoint_rows(window, checkpoint)
+        since = local_midnight(checkpoint + dt.timedelta(days=1), window.tz)
+        ledger = heapq.merge(start_rows, _ledger(window, since), key=lambda r: (r.dealer_id, r.part_id, r.day))
+    stock = inventory.snapshot(
+        ledger, dealer_ids=window.dealer_ids, start=window.start, end=window.end,
+        capture=checkpoints.days_to_write(window), prior_issue_cents=prior,
+    )
+    rows = []
     for dealer_id in window.dealer_ids:
-        stock = snapshots[dealer_id]
+        daily = stock.daily[dealer_id]
         for i, day in enumerate(window.days):
             measures = facts.get((dealer_id, day), {})
-            for name, values in stock.items():
+            for name, values in daily.items():
                 measures[name] = values[i]
-            yield dealer_id, day, {field: stored(field, measures.get(field)) for field in FACT_FIELDS}
+            rows.append((dealer_id, day, {field: stored(field, measures.get(field)) for field in FACT_FIELDS}))
+    return rows, stock
 
 
 def write(window: Window, *, batch_size: int = 1000) -> int:
-    """Replace the window's dealer-day rows; the caller holds the transaction and the lock."""
-    from kpi.models import DealerDayFact
+    """Replace the window's dealer-day rows and checkpoints; the caller holds the transaction and the lock."""
+    from kpi.models import DealerDayFact, StockCheckpoint
 
+    checkpoint = checkpoints.usable(window)
+    through, parts_changed_at = checkpoints.watermark()  # before reading the ledger
+    rows, stock = compute(window, checkpoint=checkpoint)
     DealerDayFact.objects.filter(
         dealer_id__in=window.dealer_ids, day__gte=window.start, day__lte=window.end
     ).delete()
-    batch: list[DealerDayFact] = []
-    written = 0
-    for dealer_id, day, measures in compute(window):
-        batch.append(DealerDayFact(dealer_id=dealer_id, day=day, **measures))
-        if len(batch) >= batch_size:
-            DealerDayFact.objects.bulk_create(batch)
-            written += len(batch)
-            batch = []
-    if batch:
-        DealerDayFact.objects.bulk_create(batch)
-        written += len(batch)
-    return written
+    DealerDayFact.objects.bulk_create(
+        (DealerDayFact(dealer_id=dealer_id, day=day, **measures) for dealer_id, day, measures in rows),
+        batch_size=batch_size,
+    )
+    checkpoints.clear(window)
+    StockCheckpoint.objects.bulk_create(
+        [
+            StockCheckpoint(
+                dealer_id=dealer_id, day=day, through_movement=through, parts_changed_at=parts_changed_at,
+                parts=stock.parts[day][dealer_id], issue_costs=stock.issue_costs[day][dealer_id],
+            )
+            for day in checkpoints.days_to_write(window)
+            for dealer_id in window.dealer_ids
+        ],
+        batch_size=batch_size,
+    )
+    checkpoints.prune(window)
+    return len(rows)

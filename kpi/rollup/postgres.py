@@ -31,6 +31,7 @@ from parts.choices import MovementKind, PartsOrderKind, PartsOrderStatus
 from training.choices import HV_CERTIFICATION_CODE
 from workorders.choices import Channel, WorkOrderStatus, WorkOrderType
 
+from . import checkpoints
 from .common import (
     DEAD_STOCK_DAYS,
     EXT_WARRANTY_YEARS,
@@ -480,38 +481,8 @@ ROLLUP_SQL = {
 SHORT_WINDOW_DAYS = 62
 FEW_DEALERS = 10
 DELETE_SQL = "DELETE FROM kpi_dealerdayfact WHERE dealer_id = ANY(%(ids)s) AND day BETWEEN %(start)s AND %(end)s"
-# Checkpoint days kept per dealer: the nightly needs the one its predecessor wrote; a few spare cover
-# backfills in between.
-CHECKPOINTS_KEPT = 6
 # Before any ledger row: a window without a usable checkpoint reads the whole ledger.
 BEGINNING = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
-
-
-def _usable_checkpoint(cursor, window: Window) -> dt.date | None:
-    """The newest checkpoint day before the window that every dealer of it has and that is still valid."""
-    cursor.execute(
-        """SELECT day, MIN(through_movement), MAX(parts_changed_at) FROM kpi_stockcheckpoint
-           WHERE dealer_id = ANY(%(ids)s) AND day < %(start)s
-           GROUP BY day HAVING COUNT(*) = %(dealers)s ORDER BY day DESC LIMIT 1""",
-        {"ids": list(window.dealer_ids), "start": window.start, "dealers": len(window.dealer_ids)},
-    )
-    row = cursor.fetchone()
-    if row is None:
-        return None
-    day, through, parts_changed_at = row
-    # Stale if a ledger row dated on or before the day arrived since, or a part's cost may have changed.
-    cursor.execute(
-        """SELECT EXISTS (SELECT 1 FROM parts_stockmovement
-                          WHERE id > %(through)s AND dealer_id = ANY(%(ids)s) AND at < %(until)s)
-               OR EXISTS (SELECT 1 FROM parts_part WHERE updated_at > %(parts_changed_at)s)""",
-        {
-            "through": through,
-            "ids": list(window.dealer_ids),
-            "until": local_midnight(day + dt.timedelta(days=1), window.tz),
-            "parts_changed_at": parts_changed_at or BEGINNING,
-        },
-    )
-    return None if cursor.fetchone()[0] else day
 
 
 def params(window: Window, checkpoint: dt.date | None = None) -> dict:
@@ -538,26 +509,19 @@ def params(window: Window, checkpoint: dt.date | None = None) -> dict:
         "kinds": [str(kind) for kind in MovementKind],
         "checkpoint": checkpoint,
         "ledger_from": local_midnight(checkpoint + dt.timedelta(days=1), window.tz) if checkpoint else BEGINNING,
-        "checkpoint_days": sorted({window.start, window.end}),
+        "checkpoint_days": checkpoints.days_to_write(window),
     }
 
 
 def write(window: Window) -> int:
     """Replace the window's dealer-day rows; the caller holds the transaction and the lock."""
     short = len(window.days) <= SHORT_WINDOW_DAYS or len(window.dealer_ids) <= FEW_DEALERS
+    checkpoint = checkpoints.usable(window)
+    checkpoints.clear(window)
+    p = params(window, checkpoint)
     with connection.cursor() as cursor:
-        checkpoint = _usable_checkpoint(cursor, window)
-        p = params(window, checkpoint)
-        cursor.execute(
-            "DELETE FROM kpi_stockcheckpoint WHERE dealer_id = ANY(%(ids)s) AND day = ANY(%(checkpoint_days)s)", p
-        )
         cursor.execute(DELETE_SQL, p)
         cursor.execute(ROLLUP_SQL[short, checkpoint is None], p)
         written = cursor.rowcount
-        cursor.execute(
-            f"""DELETE FROM kpi_stockcheckpoint WHERE dealer_id = ANY(%(ids)s) AND day < (
-                    SELECT day FROM (SELECT DISTINCT day FROM kpi_stockcheckpoint WHERE dealer_id = ANY(%(ids)s)) AS d
-                    ORDER BY day DESC OFFSET {CHECKPOINTS_KEPT - 1} LIMIT 1)""",
-            p,
-        )
-        return written
+    checkpoints.prune(window)
+    return written

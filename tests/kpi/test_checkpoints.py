@@ -1,14 +1,13 @@
-"""Stock-ledger checkpoints of the PostgreSQL engine: a short window starting from one gives exactly the
-facts a read of the whole ledger gives, and anything that could make one stale makes it unusable."""
+"""Stock-ledger checkpoints (both engines): a window starting from one gives exactly the facts a read of
+the whole ledger gives, and anything that could make one stale makes it unusable."""
 
 import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from kpi.models import DealerDayFact, StockCheckpoint
-from kpi.rollup import postgres
+from kpi.rollup import checkpoints
 from kpi.rollup.common import FACT_FIELDS, Window
 from kpi.services import kpi_rollup
 from parts.models import Part, StockMovement
@@ -19,7 +18,7 @@ INVENTORY_COLUMN = 1 + list(FACT_FIELDS).index("inventory_value")
 
 
 @pytest.fixture
-def ledger(on_postgres, dealer):
+def ledger(db, dealer):
     stock_ledger(dealer)
     return dealer
 
@@ -31,8 +30,7 @@ def facts(dealer, first, last):
 
 
 def usable(dealer, first, last):
-    with connection.cursor() as cursor:
-        return postgres._usable_checkpoint(cursor, Window("Asia/Shanghai", (dealer.id,), first, last))
+    return checkpoints.usable(Window("Asia/Shanghai", (dealer.id,), first, last))
 
 
 def from_whole_ledger(dealer, first, last):
@@ -67,6 +65,7 @@ def test_checkpoint_holds_balances_last_issues_and_recent_issue_costs(ledger):
     checkpoint = StockCheckpoint.objects.get(dealer=ledger, day=dt.date(2024, 3, 31))
     cost = dict(Part.objects.values_list("id", "cost"))
     parts = {cost[part]: (balance, last_issue) for part, balance, last_issue in checkpoint.parts}
+    assert len(parts) == len(checkpoint.parts) == 3
     # P1 (cost 10): 40 left, issued 1 March. P2 (100): 5, never issued. P3 (2): 100, not issued yet.
     assert parts == {Decimal(10): (40, "2024-03-01"), Decimal(100): (5, None), Decimal(2): (100, None)}
     assert checkpoint.issue_costs == [["2024-03-01", 10000]]  # 10 × 10.00 CNY, in cents
@@ -108,9 +107,8 @@ def test_a_part_cost_change_makes_the_checkpoint_unusable(ledger):
 
 def test_checkpoint_needs_every_dealer_of_the_window(ledger, other_dealer):
     kpi_rollup(start=dt.date(2024, 7, 1), end=dt.date(2024, 7, 31), dealer_ids=[ledger.id])
-    with connection.cursor() as cursor:
-        both = Window("Asia/Shanghai", (ledger.id, other_dealer.id), dt.date(2024, 8, 1), dt.date(2024, 8, 31))
-        assert postgres._usable_checkpoint(cursor, both) is None
+    both = Window("Asia/Shanghai", (ledger.id, other_dealer.id), dt.date(2024, 8, 1), dt.date(2024, 8, 31))
+    assert checkpoints.usable(both) is None
 
 
 def test_old_checkpoints_are_pruned(ledger):
@@ -118,6 +116,18 @@ def test_old_checkpoints_are_pruned(ledger):
         first = dt.date(2024, month, 1)
         kpi_rollup(start=first, end=first + dt.timedelta(days=9))
     days = sorted(set(StockCheckpoint.objects.values_list("day", flat=True)))
-    assert len(days) == postgres.CHECKPOINTS_KEPT
+    assert len(days) == checkpoints.KEPT
     assert days[-1] == dt.date(2024, 8, 10)
     assert StockMovement.objects.count() == 6  # the roll-up reads the ledger, never writes it
+
+
+def test_a_checkpoint_written_by_one_engine_serves_the_other(on_postgres, ledger):
+    """Same JSON layout: the PostgreSQL engine continues from an ORM checkpoint and vice versa."""
+    window = (dt.date(2024, 8, 20), dt.date(2024, 8, 31))
+    expected = from_whole_ledger(ledger, *window)
+    for first, second in (("orm", "postgresql"), ("postgresql", "orm")):
+        StockCheckpoint.objects.all().delete()
+        kpi_rollup(start=dt.date(2024, 3, 1), end=dt.date(2024, 3, 31), engine=first)
+        assert usable(ledger, *window) == dt.date(2024, 3, 31)
+        kpi_rollup(start=window[0], end=window[1], engine=second)
+        assert facts(ledger, *window) == expected, (first, second)

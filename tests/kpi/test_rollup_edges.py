@@ -9,7 +9,7 @@ from kpi.models import DealerDayFact
 from kpi.selectors import kpi_by_dealer, kpi_values
 from kpi.services import RollupError, kpi_rollup, kpi_rollup_trailing
 from tests.dealers.factories import DealerFactory, RegionFactory
-from tests.workorders.factories import SurveyFactory, WorkOrderFactory
+from tests.workorders.factories import SurveyFactory, VehicleFactory, WorkOrderFactory
 from workorders.choices import WorkOrderStatus
 
 from .scenarios import D, day, delivered, local
@@ -154,3 +154,13 @@ def test_trailing_window_length_comes_from_settings(dealer, settings):
     (result,) = kpi_rollup_trailing(now=local(D, "02:00"))
     assert (result.days, result.rows) == (3, 3)
     assert sorted(DealerDayFact.objects.values_list("day", flat=True)) == [day(-3), day(-2), day(-1)]
+
+
+def test_a_29_february_registration_turns_three_on_1_march(dealer):
+    # Registered 29 Feb 2020: under three years on 28 Feb 2023, three years old on 1 Mar 2023.
+    vehicle = VehicleFactory(first_registered_on=dt.date(2020, 2, 29))
+    for when in (dt.date(2023, 2, 28), dt.date(2023, 3, 1)):
+        WorkOrderFactory(dealer=dealer, opened_at=local(when), vehicle=vehicle, status=WorkOrderStatus.IN_PROGRESS)
+    kpi_rollup(start=dt.date(2023, 2, 28), end=dt.date(2023, 3, 1))
+    assert fact(dealer, dt.date(2023, 2, 28)).ext_eligible == 1
+    assert fact(dealer, dt.date(2023, 3, 1)).ext_eligible == 0
