@@ -53,15 +53,15 @@ TAG = f"{int(time.time()) % 100000:05d}"
 LABOUR_LINES, PARTS_LINES = 3, 4
 
 
-def _setup(dealers: int, technicians: int, parts: int):
+def _setup(dealers: int, technicians: int, parts: int, suffix: str = ""):
     from aftersales.api.authentication import api_token_issue
     from dealers.models import ApiTokenAccess, ApiTokenScope, Dealer, Region
     from parts.models import Part
     from training.models import Technician
 
-    region = Region.objects.create(code=f"bench-{TAG}", name=f"Bench {TAG}")
+    region = Region.objects.create(code=f"bench-{TAG}{suffix}", name=f"Bench {TAG}{suffix}")
     dealer_objs = Dealer.objects.bulk_create(
-        Dealer(region=region, code=f"B{TAG}-{n:03d}", name=f"Bench dealer {n}", kind="4s", city="杭州", city_tier=2,
+        Dealer(region=region, code=f"B{TAG}{suffix}-{n:03d}", name=f"Bench dealer {n}", kind="4s", city="杭州", city_tier=2,
                bays=12)
         for n in range(dealers)
     )
@@ -69,7 +69,7 @@ def _setup(dealers: int, technicians: int, parts: int):
         Technician(dealer=d, employee_code=f"T{n:02d}", name=f"技师{n}") for d in dealer_objs for n in range(technicians)
     )
     Part.objects.bulk_create(
-        Part(number=f"P{TAG}-{n:05d}", name=f"Part {n}", category="maintenance", cost=Decimal("40.00"),
+        Part(number=f"P{TAG}{suffix}-{n:05d}", name=f"Part {n}", category="maintenance", cost=Decimal("40.00"),
              price=Decimal("70.00"))
         for n in range(parts)
     )
@@ -419,7 +419,7 @@ def bench_list(args: argparse.Namespace) -> None:
                               scope=ApiTokenScope.REGION)[1]
         print(f"list: reusing the loaded table ({WorkOrder.objects.count():,} rows)")
     else:
-        _region, dealer_objs, raw = _setup(args.dealers, 2, 10)
+        _region, dealer_objs, raw = _setup(args.dealers, 2, 10, suffix="L")
         dealer_ids = [d.pk for d in dealer_objs]
         existing = WorkOrder.objects.count()
         print(f"list: loading {args.rows:,} work orders for {len(dealer_ids)} dealers with COPY "
