@@ -198,6 +198,8 @@ class WorkOrder(models.Model):
             models.Index(fields=["delivered_at"], name="workorder_delivered"),
             models.Index(fields=["dealer", "status"], name="workorder_dealer_status"),
             models.Index(fields=["vehicle", "opened_at"], name="workorder_vehicle_opened"),
+            # DMS incremental sync pages a dealer's work orders by last change (updated_after).
+            models.Index(fields=["dealer", "updated_at", "id"], name="workorder_dealer_updated"),
         ]
 
     def __str__(self) -> str:
