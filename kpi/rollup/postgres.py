@@ -331,11 +331,11 @@ part_cost AS (
 movement AS (
     -- the ledger rows after the checkpoint (all of them without one), preceded by the checkpoint's state
     -- as one row per part on its day
-    SELECT dealer_id, part_id, %(checkpoint)s::date AS day, NULL::timestamptz AS at, 0::bigint AS id,
+    SELECT dealer_id, part_id, %(checkpoint)s::date AS day,
         balance AS quantity, NULL::int AS issue_quantity, false AS issued, last_issue
     FROM checkpoint_part
     UNION ALL
-    SELECT m.dealer_id, m.part_id, {_local_day("m.at")}, m.at, m.id, m.quantity,
+    SELECT m.dealer_id, m.part_id, {_local_day("m.at")}, m.quantity,
         CASE WHEN m.kind IN (%(issue)s, %(return)s) THEN -m.quantity END,
         m.kind = %(issue)s,
         NULL::date
@@ -343,14 +343,15 @@ movement AS (
     WHERE {ledger_filter} AND m.at >= %(ledger_from)s AND m.at < %(hi)s
 ),
 segment AS (
-    -- from each ledger row until the next one's day a part's balance and last issue day are constant
-    -- (rows sharing a day give empty segments but the day's last)
+    -- from each ledger row until the next one's day a part's balance and last issue day are constant.
+    -- Rows of one day are peers in the window's order, so every one of them sums the whole day; all but
+    -- one get an empty segment (until = their own day).
     SELECT dealer_id, part_id, day,
         COALESCE(LEAD(day) OVER w, %(end)s::date + 1) AS until,
         SUM(quantity) OVER w AS balance,
         GREATEST(MAX(day) FILTER (WHERE issued) OVER w, MAX(last_issue) OVER w) AS last_issue
     FROM movement
-    WINDOW w AS (PARTITION BY dealer_id, part_id ORDER BY at NULLS FIRST, id)
+    WINDOW w AS (PARTITION BY dealer_id, part_id ORDER BY day)
 ),
 aged AS (
     -- segments during which the part is slow-moving ({SLOW_MOVING_DAYS} days without issue) inside the

@@ -164,3 +164,21 @@ def test_a_29_february_registration_turns_three_on_1_march(dealer):
     kpi_rollup(start=dt.date(2023, 2, 28), end=dt.date(2023, 3, 1))
     assert fact(dealer, dt.date(2023, 2, 28)).ext_eligible == 1
     assert fact(dealer, dt.date(2023, 3, 1)).ext_eligible == 0
+
+
+def test_several_ledger_rows_of_one_part_on_one_day(dealer):
+    # Cost 10: +5 at 08:00, −2 at 12:00, −1 at 18:00 on 1 Jan 2024 → 2 left (20), 30 issued that day.
+    # Last issue 1 Jan: slow-moving from 1 Jan + 180 days = 29 June.
+    from tests.parts.factories import PartFactory
+
+    from .scenarios import _move
+
+    part = PartFactory(cost=10)
+    for hhmm, kind, quantity in (("08:00", "receipt", 5), ("12:00", "issue", -2), ("18:00", "issue", -1)):
+        _move(dealer, part, dt.date(2024, 1, 1), kind, quantity, hhmm)
+    kpi_rollup(start=dt.date(2024, 1, 1), end=dt.date(2024, 1, 1))
+    kpi_rollup(start=dt.date(2024, 6, 28), end=dt.date(2024, 6, 29))
+    first = fact(dealer, dt.date(2024, 1, 1))
+    assert (first.inventory_value, first.issue_cost, first.slow_moving_value) == (20, 30, 0)
+    assert fact(dealer, dt.date(2024, 6, 28)).slow_moving_value == 0
+    assert (fact(dealer, dt.date(2024, 6, 29)).slow_moving_value, fact(dealer, dt.date(2024, 6, 29)).inventory_value) == (20, 20)
