@@ -455,7 +455,7 @@ def main() -> None:
     floor_times = ", ".join(f"{r['seconds']:.2f}" for r in floor_runs)
     full_times = ", ".join(f"{r['seconds']:.2f}" for r in full_runs)
     print(f"Runs (s): floor {floor_times}; full {full_times}; one day {day_times}", file=out)
-    print("Rows read: the floor reads the work orders once; the rebuild also reads " + table_sizes(url), file=out)
+    print("Tables the rebuild reads (the floor reads only the work orders): " + table_sizes(url), file=out)
     print(out.getvalue())
     if not args.keep:
         admin_sql(f"{args.server}/postgres", f'DROP DATABASE IF EXISTS "{args.database}"')
