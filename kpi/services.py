@@ -8,7 +8,9 @@ double-count and end with the facts one run gives.
 
 Engines (kpi.rollup): PostgreSQL computes everything in one INSERT … SELECT per chunk; other databases
 (SQLite for the demo and the default test run) use the portable ORM engine. Both follow the rules in
-kpi.rollup.common and give identical facts.
+kpi.rollup.common and give identical facts, and both start the stock snapshot from the newest valid
+ledger checkpoint before the chunk (kpi.rollup.checkpoints), so a nightly run reads only recent ledger
+rows whatever the ledger's history.
 """
 
 from __future__ import annotations
