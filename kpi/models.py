@@ -1,7 +1,9 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .definitions import KPI_BY_CODE, TargetKind
 from .querysets import DealerDayFactQuerySet
 
 MONEY = {"max_digits": 16, "decimal_places": 2, "default": 0}
@@ -128,6 +130,18 @@ class KpiTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi} {self.dealer or self.region} {self.month or ''} = {self.value}"
+
+    def clean(self) -> None:
+        """A target must name a KPI that takes one, and output-value budgets belong to a dealer."""
+        kpi = KPI_BY_CODE.get(self.kpi)
+        if kpi is None:
+            raise ValidationError({"kpi": _("Unknown KPI “%(code)s”.") % {"code": self.kpi}})
+        if kpi.target_kind is TargetKind.NONE:
+            raise ValidationError({"kpi": _("%(kpi)s has no target.") % {"kpi": kpi.name}})
+        if kpi.target_kind is TargetKind.BUDGET and self.dealer_id is None:
+            raise ValidationError({"dealer": _("Output-value budgets are set per dealer.")})
+        if self.month is not None and self.month.day != 1:
+            raise ValidationError({"month": _("The month is given by its first day.")})
 
 
 class StockCheckpoint(models.Model):

@@ -151,3 +151,20 @@ def test_no_dealers_gives_no_values_without_querying(django_assert_num_queries):
     with django_assert_num_queries(0):
         values = kpi_values(dealer_ids=[], start=dt.date(2025, 3, 1), end=dt.date(2025, 3, 1))
     assert values["ro_count"].value is None and values["csi"].target == Q("96.5")
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"kpi": "nope"}, "Unknown KPI"),
+        ({"kpi": "ro_count"}, "has no target"),
+        ({"kpi": "output_value"}, "budgets are set per dealer"),
+        ({"kpi": "csi", "month": dt.date(2025, 3, 2)}, "first day"),
+    ],
+)
+def test_target_rows_are_checked_against_the_definitions(region, fields, message):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match=message):
+        KpiTarget(region=region, value=1, **fields).full_clean()
+    KpiTarget(region=region, kpi="csi", value=95).full_clean()  # a region override of an absolute target
