@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
-from dealers.models import Region
+from dealers.models import Dealer, Membership, Region
 
 from . import org, training
 from .catalogue import Catalogue
@@ -101,4 +102,10 @@ def seed_region(*, dealers: int, months: int, seed: int, end: dt.date,
             write_budgets(rng=rng, clock=clock, plans=plans, workshop=workshop, sink=sink)
         with phase("writing the last rows"):
             result.counts = sink.finish()
+    if connection.vendor == "postgresql":
+        # Millions of rows arrived at once: without fresh statistics the planner takes the tables for empty
+        # and the KPI roll-up's joins run for many minutes instead of seconds.
+        with phase("planner statistics (ANALYZE)"), connection.cursor() as cursor:
+            for model in [Region, Dealer, Membership, get_user_model(), *sink.tables]:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return result
