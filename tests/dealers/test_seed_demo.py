@@ -172,6 +172,20 @@ def test_bad_sizes_are_refused_with_the_option_named(db):
         call_command("seed_demo", "--end", "yesterday", stdout=StringIO())
 
 
+def test_the_command_rolls_up_the_seeded_days(seeded, db):
+    from dealers.management.commands.seed_demo import Command
+    from kpi.models import DealerDayFact
+
+    first = END - dt.timedelta(days=6)
+    output = StringIO()
+    Command(stdout=output)._rollup(first, END)
+    assert "KPI roll-up" in output.getvalue()
+    delivered = WorkOrder.objects.filter(status="delivered", delivered_at__gte=aware(first),
+                                         delivered_at__lt=aware(END + dt.timedelta(days=1))).count()
+    facts = DealerDayFact.objects.filter(day__range=(first, END)).aggregate(n=Sum("delivered_count"))["n"]
+    assert delivered > 0 and facts == delivered
+
+
 def test_demo_users_have_their_memberships_and_the_demo_password(seeded, db):
     users = get_user_model().objects
     admin = users.get(username="admin")
