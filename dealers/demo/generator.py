@@ -74,7 +74,7 @@ def seed_region(*, dealers: int, months: int, seed: int, end: dt.date,
         identities = Identities(rng)
         with phase("dealers and users"):
             plans = org.plan_dealers(rng, clock, dealers)
-            org.size_volumes(plans, clock, months, rng)
+            org.size_volumes(plans, clock, rng)
             region = org.create_region(clock, plans)
             result.credentials, tech_users = org.create_users(region, plans, identities, clock)
         sink = RowSink()

@@ -147,7 +147,7 @@ def plan_dealers(rng: random.Random, clock: Clock, n: int) -> list[DealerPlan]:
     return plans
 
 
-def size_volumes(plans: list[DealerPlan], clock: Clock, months: int, rng: random.Random) -> None:
+def size_volumes(plans: list[DealerPlan], clock: Clock, rng: random.Random) -> None:
     """Scale daily volumes so the region has ≈ 150,000 work orders per 24 dealers × 18 months, and size
     each dealer's bays so its bays are 68–88 % used at the end of the period."""
     target = story.WORK_ORDERS_PER_DEALER_DAY * len(plans) * clock.ndays
@@ -207,7 +207,7 @@ def create_users(region: Region, plans: list[DealerPlan], identities: Identities
     no_login = make_password(None)  # staff accounts that exist as actors of the history only
     joined = clock.aware(clock.day0 - 30 * DAY)
     users: list = []
-    memberships: list[tuple[int, str, Dealer | None]] = []  # (user position, role, dealer plan index)
+    memberships: list[tuple[int, str, int | None]] = []  # (user position, role, dealer plan index)
     credentials: list[Credential] = []
 
     def add_user(username: str, *, demo: bool, staff: bool = False) -> int:

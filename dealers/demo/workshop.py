@@ -15,6 +15,7 @@ import random
 import secrets
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
@@ -141,7 +142,7 @@ class Workshop:
         return max(0.005, (story.nev_share(f) - share) / (1 - share))
 
     # ---------------------------------------------------------------------------------------- the loop
-    def run(self, on_day=None) -> None:
+    def run(self, on_day: Callable[[int], None] | None = None) -> None:
         clock, draw = self.clock, self.draw
         self.signature = _demo_signature()
         assert self.ledger is not None
