@@ -139,7 +139,7 @@ def detractor_share(f: float) -> float:
 # (almost) never escalated at the end.
 def complaint_rate(f: float) -> float:
     """Complaints per delivered work order."""
-    return 0.0105 * (1.0 - 0.5 * f)
+    return 0.0105 * (1.0 - 0.56 * f)
 
 
 def resolved_48h_rate(f: float) -> float:
