@@ -85,14 +85,20 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label:<36} {count:>9,}")
         if not options["no_rollup"]:
             self._rollup(result.start, result.end)
+        self._digest_defaults(result.credentials)
         self._credentials(result.credentials)
 
+    def _digest_defaults(self, credentials: list[org.Credential]) -> None:
+        """Give the demo users their role's default digest subscriptions (weekly region, daily dealer)."""
+        from digests.services import subscription_defaults_ensure
+
+        users = get_user_model().objects.filter(username__in=[c.username for c in credentials])
+        created = sum(len(subscription_defaults_ensure(user=user)) for user in users)
+        self.stdout.write(f"{'digest subscriptions':<34} {created:>6}")
+
     def _rollup(self, start: dt.date, end: dt.date) -> None:
-        try:
-            from kpi.tasks import kpi_rollup_task
-        except ImportError:
-            self.stdout.write(self.style.WARNING("KPI roll-up skipped: kpi.tasks is not available yet."))
-            return
+        from kpi.tasks import kpi_rollup_task
+
         began = time.perf_counter()
         outcome = kpi_rollup_task.delay(start.isoformat(), end.isoformat())
         if settings.CELERY_TASK_ALWAYS_EAGER:
