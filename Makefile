@@ -29,8 +29,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 messages: install
-	$(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=bench
-	$(PY) manage.py compilemessages --ignore=.venv
+	bin/i18n-check
 
 # The production processes, natively (docker-compose.yml runs the same commands).
 web: install

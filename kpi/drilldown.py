@@ -164,19 +164,24 @@ def hours_text(delta: dt.timedelta | None) -> str:
     """A duration in hours, one decimal: "36.5 h" / "36.5 小时"."""
     if delta is None:
         return "–"
-    return f"{group_number(Decimal(delta.total_seconds()) / 3600, 1)} {pgettext('unit', 'h')}"
+    hours = pgettext("unit", "h")
+    return f"{group_number(Decimal(delta.total_seconds()) / 3600, 1)} {hours}"
 
 
 def age_text(delta: dt.timedelta | None) -> str:
     """A compact age for the workshop board: minutes under an hour, hours under two days, then days."""
     if delta is None:
         return "–"
+    # Translated outside the f-strings: makemessages does not look inside them.
     seconds = Decimal(abs(delta.total_seconds()))
     if seconds < 3600:
-        return f"{group_number(seconds / 60, 0)} {pgettext('unit', 'min')}"
+        minutes = pgettext("unit", "min")
+        return f"{group_number(seconds / 60, 0)} {minutes}"
     if seconds < 48 * 3600:
-        return f"{group_number(seconds / 3600, 1)} {pgettext('unit', 'h')}"
-    return f"{group_number(seconds / 86400, 1)} {pgettext('unit', 'd')}"
+        hours = pgettext("unit", "h")
+        return f"{group_number(seconds / 3600, 1)} {hours}"
+    days = pgettext("unit", "d")
+    return f"{group_number(seconds / 86400, 1)} {days}"
 
 
 _hours = hours_text
