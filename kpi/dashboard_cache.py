@@ -10,8 +10,9 @@ someone edits one. Every cache key therefore carries a version read in two index
   must not keep its old name in a cached table);
 
 plus every argument of the selector. Entries also expire after CACHE_SECONDS, which bounds the staleness of
-the changes the version cannot see (a fact row edited by hand without a roll-up, a bulk UPDATE that
-bypasses updated_at).
+the changes the version cannot see (a fact row changed in the database by hand, bypassing the roll-up; the
+admin cannot change facts). It is a little over a day because kpi.warmup renders the dashboards right after
+the nightly roll-up and those entries must last until the next one.
 
 What is cached is plain numbers; KpiValue/KpiPoint objects are rebuilt around the canonical KPI
 definitions on the way out, so a cached answer is indistinguishable from a fresh one.
@@ -35,7 +36,7 @@ from kpi.models import DealerDayFact, KpiTarget
 from kpi.selectors import KpiPoint, KpiValue
 
 T = TypeVar("T")
-CACHE_SECONDS = 600
+CACHE_SECONDS = 26 * 3600
 PREFIX = "kpi-dash:v1"
 _FACTS, _TARGETS, _DEALERS = DealerDayFact._meta.db_table, KpiTarget._meta.db_table, Dealer._meta.db_table
 # One round trip, each part answered from an index or a small table: the newest fact row by primary key,

@@ -53,12 +53,14 @@ def kpi_rollup_task(start: str, end: str, dealer_ids: list[int] | None = None) -
         result = kpi_rollup(start=_parse_day(start, "start"), end=_parse_day(end, "end"), dealer_ids=dealer_ids)
     finally:
         _refresh_connections()
+    _queue_warm_up()
     return {"start": start, "end": end, **result.as_dict()}
 
 
 @shared_task(**RETRY)
 def nightly_rollup_task() -> dict:
-    """The trailing KPI_ROLLUP_TRAILING_DAYS days ending yesterday (region time); then the digests."""
+    """The trailing KPI_ROLLUP_TRAILING_DAYS days ending yesterday (region time); then the dashboards'
+    warm-up and the digests."""
     _refresh_connections()
     try:
         results = kpi_rollup_trailing()
@@ -71,9 +73,30 @@ def nightly_rollup_task() -> dict:
         "rows": sum(r.rows for r in results),
         "seconds": round(sum(r.seconds for r in results), 3),
     }
+    _queue_warm_up()
     if apps.is_installed("digests"):
         _send_digests()
     return summary
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, max_retries=0)
+def warm_dashboards_task() -> dict:
+    """Render the region dashboards for the new facts (kpi.warmup), so the first views are cached."""
+    from .warmup import warm_dashboards
+
+    _refresh_connections()
+    try:
+        return warm_dashboards().as_dict()
+    finally:
+        _refresh_connections()
+
+
+def _queue_warm_up() -> None:
+    try:
+        warm_dashboards_task.delay()
+    except Exception:
+        # As with the digests: the facts are committed; without the warm-up the first views are only slower.
+        logger.exception("kpi roll-up done, but queueing the dashboards' warm-up failed")
 
 
 def _send_digests() -> None:

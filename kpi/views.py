@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -98,12 +98,17 @@ def _form_errors(form: forms.Form) -> list[str]:
     return messages
 
 
-def dashboard_scope(request: HttpRequest) -> Scope:
-    """The dealers of the user's KPI scope that match the filters. 404 when the user may see none."""
+def _visible_for_kpis(request: HttpRequest) -> frozenset[int]:
     visible = visible_dealer_ids(request.user, Record.KPI)
     if not visible:
         raise Http404(gettext("No dealer's figures are visible to you."))
-    reader = Reader.current()
+    return visible
+
+
+def dashboard_scope(request: HttpRequest, reader: Reader | None = None) -> Scope:
+    """The dealers of the user's KPI scope that match the filters. 404 when the user may see none."""
+    visible = _visible_for_kpis(request)
+    reader = reader or Reader.current()
     dealers = reader.remember("dealer-rows", lambda: dealer_rows(user=request.user, record=Record.KPI),
                               dealer_ids=visible)
     everyone = dealers
@@ -233,37 +238,50 @@ def _base_context(request: HttpRequest, scope: Scope, period: Period, errors: li
 # --- views ---------------------------------------------------------------------------------------
 
 
+def _cached_content(request: HttpRequest, name: str, build: Callable[[Reader], str]) -> str:
+    """The page's main content, rendered once per data version for everyone who asks for the same thing.
+
+    Everything the content shows follows from the dealers the user may see, every GET parameter (period,
+    filters, sort, and any other kept in its links), the language and the last day with data; those are
+    the key, with the data version (kpi.dashboard_cache). Nothing personal is in it: the header with the
+    user's name, the navigation and the language switcher are rendered for each request around it.
+    kpi.warmup renders the picker's periods right after each roll-up, so a manager's first view is a hit.
+    """
+    visible = _visible_for_kpis(request)
+    reader = Reader.current()
+    query = urlencode(sorted((key, value) for key, values in request.GET.lists() for value in values))
+    return reader.remember(f"{name}-content", lambda: build(reader), dealer_ids=visible, query=query,
+                           language=get_language(), last_day=data_end())
+
+
 @login_required
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
     """The regional manager's home: a tile per headline KPI for the period, with sparklines."""
-    scope = dashboard_scope(request)
-    period, errors, last_day = _period(request)
-    params = {**period.params(), **scope.filters}
-    query = build_query(params)
 
-    def build() -> str:
+    def build(reader: Reader) -> str:
+        scope = dashboard_scope(request, reader)
+        period, errors, last_day = _period(request)
+        params = {**period.params(), **scope.filters}
+        query = build_query(params)
         codes = [kpi.code for kpi in HEADLINE_KPIS]
-        values = scope.reader.kpi_values(dealer_ids=scope.ids, start=period.start, end=period.end, codes=codes)
+        values = reader.kpi_values(dealer_ids=scope.ids, start=period.start, end=period.end, codes=codes)
         spark_start, spark_end, spark_by = spark_window(period)
-        series = scope.reader.kpi_series(dealer_ids=scope.ids, start=spark_start, end=spark_end, codes=codes,
-                                         by=spark_by)
+        series = reader.kpi_series(dealer_ids=scope.ids, start=spark_start, end=spark_end, codes=codes, by=spark_by)
         detail = {kpi.code: reverse("kpi:kpi_detail", args=[kpi.code]) for kpi in HEADLINE_KPIS}
         tiles = make_tiles(values, series, url_for=lambda kpi: f"{detail[kpi.code]}?{query}")
-        return render_to_string("kpi/partials/tiles.html",
-                                {"tiles": tiles, "spark_by": spark_by, "spark_start": spark_start})
+        context = {
+            **_base_context(request, scope, period, errors, last_day),
+            "tiles": tiles,
+            "spark_by": spark_by,
+            "spark_start": spark_start,
+            "league_url": _url("kpi:league", params=params),
+            "trends_url": _url("kpi:trends", params=params),
+        }
+        return render_to_string("kpi/partials/overview_content.html", context, request)
 
-    # The tiles are the same HTML for everyone who sees these dealers over this period in this language,
-    # until the next roll-up: rendered once, then served from the dashboards' cache.
-    tiles_html = scope.reader.remember("overview-tiles", build, dealer_ids=scope.ids, query=query,
-                                       language=get_language())
-    context = {
-        **_base_context(request, scope, period, errors, last_day),
-        "tiles_html": mark_safe(tiles_html),  # noqa: S308 — rendered by the template engine, autoescaped
-        "league_url": _url("kpi:league", params=params),
-        "trends_url": _url("kpi:trends", params=params),
-    }
-    return render(request, "kpi/overview.html", context)
+    content = _cached_content(request, "overview", build)
+    return render(request, "kpi/overview.html", {"content": mark_safe(content)})  # noqa: S308 — rendered by the template engine
 
 
 @dataclass(frozen=True)
@@ -273,8 +291,8 @@ class HeaderCell:
     aria_sort: str
 
 
-def _league_request(request: HttpRequest):
-    scope = dashboard_scope(request)
+def _league_request(request: HttpRequest, reader: Reader | None = None):
+    scope = dashboard_scope(request, reader)
     period, errors, last_day = _period(request)
     columns = league_columns(HEADLINE_KPIS)
     sort_key, descending, sort_error = parse_sort(request.GET.get("sort"), columns)
@@ -294,44 +312,39 @@ def _league_rows(scope: Scope, period: Period, sort_key: str, descending: bool) 
 @require_GET
 def league(request: HttpRequest) -> HttpResponse:
     """Every dealer with the headline KPIs: sortable, filterable, coloured against targets, outliers marked."""
-    scope, period, errors, last_day, columns, sort_key, descending = _league_request(request)
-    params = {**period.params(), **scope.filters}
-    query = build_query(params)
-    detail = {kpi.code: reverse("kpi:kpi_detail", args=[kpi.code]) for kpi in HEADLINE_KPIS}
-    dealer_base = reverse("dealers:dealer_detail", args=[0])[:-2]  # "/dealers/" — pk appended per row
-    headers = []
-    for column in columns:
-        if column.key == sort_key:
-            next_sort = column.key if descending else f"-{column.key}"
-            aria = "descending" if descending else "ascending"
-        else:
-            # First click puts the best first: high values of higher-is-better KPIs, low of lower-is-better.
-            best_high = column.kpi is not None and column.kpi.direction is not Direction.LOWER
-            next_sort, aria = (f"-{column.key}" if best_high else column.key), "none"
-        headers.append(HeaderCell(column, "?" + build_query(params, {"sort": next_sort}), aria))
 
-    def build() -> tuple[str, int, int]:
+    def build(reader: Reader) -> str:
+        scope, period, errors, last_day, columns, sort_key, descending = _league_request(request, reader)
+        params = {**period.params(), **scope.filters}
+        query = build_query(params)
+        detail = {kpi.code: reverse("kpi:kpi_detail", args=[kpi.code]) for kpi in HEADLINE_KPIS}
+        dealer_base = reverse("dealers:dealer_detail", args=[0])[:-2]  # "/dealers/" — pk appended per row
+        headers = []
+        for column in columns:
+            if column.key == sort_key:
+                next_sort = column.key if descending else f"-{column.key}"
+                aria = "descending" if descending else "ascending"
+            else:
+                # First click puts the best first: high values of higher-is-better KPIs, low of lower-is-better.
+                best_high = column.kpi is not None and column.kpi.direction is not Direction.LOWER
+                next_sort, aria = (f"-{column.key}" if best_high else column.key), "none"
+            headers.append(HeaderCell(column, "?" + build_query(params, {"sort": next_sort}), aria))
         rows = _league_rows(scope, period, sort_key, descending)
-        body = league_body_html(rows, HEADLINE_KPIS, query=query, detail=detail, dealer_base=dealer_base)
-        return str(body), len(rows), sum(1 for row in rows if row.outliers)
+        context = {
+            **_base_context(request, scope, period, errors, last_day),
+            "headers": headers,
+            # built by league_body_html, which escapes every value
+            "body": league_body_html(rows, HEADLINE_KPIS, query=query, detail=detail, dealer_base=dealer_base),
+            "row_count": len(rows),
+            "sort": ("-" if descending else "") + sort_key,
+            "csv_url": _url("kpi:league_export", "csv", params={**params, "sort": request.GET.get("sort", "")}),
+            "xlsx_url": _url("kpi:league_export", "xlsx", params={**params, "sort": request.GET.get("sort", "")}),
+            "outlier_count": sum(1 for row in rows if row.outliers),
+        }
+        return render_to_string("kpi/partials/league_content.html", context, request)
 
-    # The rendered rows are kept with the numbers they show: until the next roll-up, the same table for
-    # the same dealers, period, order and language is the same HTML.
-    body, row_count, outlier_count = scope.reader.remember(
-        "league-body", build, dealer_ids=scope.ids, query=query, sort=f"{'-' if descending else ''}{sort_key}",
-        language=get_language(), detail=detail["csi"], dealer_base=dealer_base,
-    )
-    context = {
-        **_base_context(request, scope, period, errors, last_day),
-        "headers": headers,
-        "body": mark_safe(body),  # noqa: S308 — built by league_body_html, which escapes every value
-        "row_count": row_count,
-        "sort": ("-" if descending else "") + sort_key,
-        "csv_url": _url("kpi:league_export", "csv", params={**params, "sort": request.GET.get("sort", "")}),
-        "xlsx_url": _url("kpi:league_export", "xlsx", params={**params, "sort": request.GET.get("sort", "")}),
-        "outlier_count": outlier_count,
-    }
-    return render(request, "kpi/league.html", context)
+    content = _cached_content(request, "league", build)
+    return render(request, "kpi/league.html", {"content": mark_safe(content)})  # noqa: S308 — rendered by the template engine
 
 
 @login_required
