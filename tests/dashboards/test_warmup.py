@@ -136,3 +136,19 @@ def _noon(day):
     from django.utils import timezone
 
     return dt.datetime.combine(day, dt.time(12), tzinfo=timezone.get_current_timezone())
+
+
+@pytest.mark.services
+def test_a_real_worker_warms_the_shared_cache_for_the_web_process(celery_worker_process, dash, client):
+    """Worker and web share the Redis cache: after the worker's nightly run and warm-up, the manager's home
+    page is served from what the worker rendered."""
+    cache.clear()
+    assert tasks.nightly_rollup_task.delay().get(timeout=120)["rows"] >= 1
+    result = tasks.warm_dashboards_task.delay().get(timeout=120)
+    assert (result["scopes"], result["failed"]) == (1, 0)
+    client.force_login(dash.manager)
+    for url in (OVERVIEW, LEAGUE):
+        count, html = _queries(client, url)
+        assert count <= CACHED_PAGE_QUERIES, (url, count)
+        assert "4 dealers" in html and dash.region.name in html
+    assert dash.a.code in html  # the league lists the dealers
