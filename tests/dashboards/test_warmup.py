@@ -152,3 +152,12 @@ def test_a_real_worker_warms_the_shared_cache_for_the_web_process(celery_worker_
         assert count <= CACHED_PAGE_QUERIES, (url, count)
         assert "4 dealers" in html and dash.region.name in html
     assert dash.a.code in html  # the league lists the dealers
+
+
+def test_the_warm_up_needs_no_allowed_host_of_its_own(dash, settings):
+    """In production the worker's ALLOWED_HOSTS name the portal's domain only; the warm-up's requests are
+    built in-process and must render all the same."""
+    settings.ALLOWED_HOSTS = ["aftersales.example"]
+    settings.DEBUG = False
+    result = warm_dashboards(languages=["zh-hans"])
+    assert (result.pages, result.failed) == (12, 0)
