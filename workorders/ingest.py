@@ -8,11 +8,11 @@ updates each by (dealer, external_id):
   comebacks by (dealer, external_id) — and an unknown reference is an error with its field path
   (`labour_lines[2].technician`), never a silent drop;
 - an item equal to what is stored (same canonical payload hash) is "unchanged" and writes nothing;
-- rows are written per batch, never per item: work orders through simple_history's
-  bulk_create_with_history / bulk_update_with_history, their lines, new customers and vehicles and the
-  status changes through workorders.bulk_rows (COPY on PostgreSQL, with history rows written by the
-  database); every audited row gets its history row naming the client; a status the DMS moves a work
-  order to is a WorkOrderStatusChange row;
+- rows are written per batch, never per item: new work orders, their lines, new customers and vehicles
+  and the status changes through workorders.bulk_rows (COPY on PostgreSQL, with history rows written by
+  the database), changed ones through simple_history's bulk_update_with_history; every audited row gets
+  its history row naming the client; a status the DMS moves a work order to is a WorkOrderStatusChange
+  row;
 - lines are replaced as a whole and the work order's totals recomputed from them (the same sums as
   workorders.services.workorder_recalculate_totals: labour amount, Σ quantity × unit price, Σ quantity ×
   unit cost, flat-rate and actual hours);
@@ -37,7 +37,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from .bulk_rows import FastBulkUpdate, delete_rows, insert_objects, insert_rows
 from .choices import WorkOrderStatus
@@ -482,8 +482,7 @@ def _write(prepared: list[_Prepared], by: Any) -> None:
                 status_rows.append((wo, wo.status, _status_time(wo, now)))
         p.work_order = wo
     if new_orders:
-        bulk_create_with_history(new_orders, WorkOrder, default_user=history_user,
-                                 default_change_reason="DMS import")
+        insert_objects(new_orders, WorkOrder, history_user=history_user, now=now)
         for wo in new_orders:
             status_rows.append((wo, WorkOrderStatus.BOOKED, wo.opened_at))
             if wo.status != WorkOrderStatus.BOOKED:
