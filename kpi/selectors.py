@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from decimal import Decimal
 
-from django.db.models import F, Q
+from django.db.models import CharField, F, Q, Value
 from django.db.models.functions import TruncMonth, TruncWeek
 
 from dealers.models import Dealer
@@ -63,6 +63,27 @@ def _period_aggregations(measures: Sequence[str], periods: dict[str, tuple[dt.da
     return aggregations
 
 
+def _period_sums(ids: list[int], measures: Sequence[str], periods: dict[str, tuple[dt.date, dt.date]]) -> dict[str, Sums]:
+    """Σ of each measure over each period, in one query: a plain aggregate per period, UNION ALL.
+
+    Each part reads only its period's rows through the (dealer, day) index and sums them without a
+    per-row FILTER; one aggregate with a FILTER per period and measure over the three periods' rows was
+    three times slower (bench/dashboard_render.py, cold overview). Periods may overlap (a custom range
+    longer than a year and its year-earlier twin): each part counts its own days.
+    """
+    if not ids:
+        return {key: Sums.empty() for key in periods}
+    parts = [
+        DealerDayFact.objects.for_dealers(ids).between(first, last)
+        .annotate(period=Value(key, output_field=CharField())).values("period")
+        .annotate(**measure_sums(measures)).order_by()
+        for key, (first, last) in periods.items()
+    ]
+    combined = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    rows = {row["period"]: row for row in combined}
+    return {key: Sums.of(rows.get(key, {}), measures) for key in periods}
+
+
 def _needs_last_year(kpis: Sequence[KpiDefinition]) -> bool:
     return any(kpi.target_kind is TargetKind.VS_LAST_YEAR for kpi in kpis)
 
@@ -99,12 +120,7 @@ def kpi_values(
     ids = _dealer_ids(dealer_ids)
     measures = measures_for(kpis)
     periods = _periods(start, end, compare=compare, last_year=_needs_last_year(kpis))
-    row = (
-        DealerDayFact.objects.for_dealers(ids)
-        .in_periods(periods.values())
-        .aggregate(**_period_aggregations(measures, periods))
-    )
-    sums = {key: Sums.of(row, measures, prefix=f"{key}_") for key in periods}
+    sums = _period_sums(ids, measures, periods)
     dealer_regions, table = _target_context(ids, kpis, start, end)
     result = {}
     for kpi in kpis:
