@@ -272,10 +272,13 @@ def _prepare(items: Sequence[Mapping[str, Any]], results: list[ItemResult], allo
     if not keys:
         return []
 
+    # The work orders alone first (the (dealer, external_id) index), their customers, vehicles and comebacks
+    # by id after, and only when some exist: joined in one query, a planner with stale statistics (a table
+    # that a bulk load just grew) hashed whole tables for a batch that matched nothing.
     existing = {
         (wo.dealer_id, wo.external_id): wo
-        for wo in WorkOrder.objects.filter(dealer_id__in=dealer_pks, external_id__in=ext_ids)
-        .select_related("customer", "vehicle", "comeback_of")
+        for wo in WorkOrder.objects.filter(dealer_id__in=dealer_pks, external_id__in=ext_ids).order_by()
+        .prefetch_related("customer", "vehicle", "comeback_of")
     }
     taken_numbers = {
         (dealer_id, number): external_id
@@ -293,7 +296,7 @@ def _prepare(items: Sequence[Mapping[str, Any]], results: list[ItemResult], allo
              Part.objects.filter(number__in=part_numbers).values_list("number", "id", "cost", "price")}
     comebacks = {
         (wo.dealer_id, wo.external_id): wo
-        for wo in WorkOrder.objects.filter(dealer_id__in=dealer_pks, external_id__in=comeback_ids)
+        for wo in WorkOrder.objects.filter(dealer_id__in=dealer_pks, external_id__in=comeback_ids).order_by()
         .select_related("vehicle")
     } if comeback_ids else {}
     existing_ids = [wo.pk for wo in existing.values()]
