@@ -574,7 +574,9 @@ def _write_customers(prepared: list[_Prepared], now: dt.datetime, history_user: 
 
 
 def _write_vehicles(prepared: list[_Prepared], customers: dict, now: dt.datetime, history_user: Any) -> dict:
-    found = {v.vin: v for v in Vehicle.objects.filter(vin__in={p.vin for p in prepared}).select_related("owner")}
+    # Owners by id after the vehicles (not joined): the same stale-statistics hazard as the work orders.
+    found = {v.vin: v for v in Vehicle.objects.filter(vin__in={p.vin for p in prepared}).order_by()
+             .prefetch_related("owner")}
     new: dict[str, Vehicle] = {}
     changed: dict[str, Vehicle] = {}
     for p in prepared:
