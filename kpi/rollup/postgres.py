@@ -96,6 +96,7 @@ def _variant(short: bool) -> dict[str, str]:
     if short:
         return {
             "w_dealer": "w.dealer_id = ANY(%(ids)s)",
+            "w_dealer_key": "w.dealer_id",
             "x_dealer": "x.dealer_id = ANY(%(ids)s)",
             "comeback_probe": f"CROSS JOIN LATERAL (SELECT 1 FROM workorders_workorder c WHERE {comeback_match} LIMIT 1) AS hit",
             "comeback_exists": "",
@@ -114,21 +115,19 @@ def _variant(short: bool) -> dict[str, str]:
         }
     return {
         "w_dealer": "w.dealer_id + 0 = ANY(%(ids)s)",
+        # the dealer's labour cost rate by hash, not by an index probe of the work orders per dealer
+        "w_dealer_key": "w.dealer_id + 0",
         "x_dealer": "x.dealer_id + 0 = ANY(%(ids)s)",
         "comeback_probe": "",
         "comeback_exists": f"AND EXISTS (SELECT 1 FROM workorders_workorder c WHERE {comeback_match})",
-        # One sort of the customers' deliveries instead of a join per work order: count each one's
-        # deliveries in the 365 days before it (strictly earlier, as in the probe).
-        "returning_rows": f"""SELECT id FROM (
-        SELECT w.id, w.dealer_id, w.delivered_at,
-            COUNT(*) OVER (PARTITION BY w.customer_id ORDER BY w.delivered_at
-                RANGE BETWEEN interval '{RETURNING_WINDOW.days} days' PRECEDING AND interval '1 microsecond' PRECEDING
-            ) AS earlier
-        FROM workorders_workorder w
-        WHERE w.status = %(delivered_status)s
-          AND w.delivered_at >= %(lo)s::timestamptz - %(returning_window)s AND w.delivered_at < %(hi)s
-    ) AS x
-    WHERE x.earlier > 0 AND x.delivered_at >= %(lo)s AND x.dealer_id + 0 = ANY(%(ids)s)""",
+        # A hash semi join: every delivery of the window and the year before it hashed by customer once,
+        # probed by the window's deliveries of these dealers (a customer has a few deliveries a year).
+        # Cheaper than sorting all deliveries by customer for a window function, which also had to
+        # include other dealers' deliveries.
+        "returning_rows": f"""SELECT w.id FROM workorders_workorder w
+    WHERE w.status = %(delivered_status)s AND w.dealer_id + 0 = ANY(%(ids)s)
+      AND w.delivered_at >= %(lo)s AND w.delivered_at < %(hi)s
+      AND EXISTS (SELECT 1 FROM workorders_workorder p WHERE {returning_match})""",
         "survey_join": "JOIN workorders_workorder w ON w.id = s.work_order_id AND w.status <> %(cancelled)s",
         "survey_filter": "",
         "parts_line_rows": f"""
@@ -141,8 +140,8 @@ def _variant(short: bool) -> dict[str, str]:
 
 def _build_sql(short: bool, whole_ledger: bool) -> str:
     fragments = _variant(short)
-    w_dealer, x_dealer, survey_join, survey_filter, parts_line_rows = (
-        fragments[k] for k in ("w_dealer", "x_dealer", "survey_join", "survey_filter", "parts_line_rows")
+    w_dealer, w_dealer_key, x_dealer, survey_join, survey_filter, parts_line_rows = (
+        fragments[k] for k in ("w_dealer", "w_dealer_key", "x_dealer", "survey_join", "survey_filter", "parts_line_rows")
     )
     # Reading the ledger from a checkpoint: every kind listed so the (dealer, kind, at) index bounds the
     # scan by time. Reading all of it: a sequential scan, with the dealer filter kept out of the index.
@@ -206,7 +205,7 @@ delivered AS (
         SUM(w.flat_rate_hours) AS flat_rate_hours,
         SUM(w.actual_hours) AS actual_hours
     FROM workorders_workorder w
-    JOIN dealer d ON d.id = w.dealer_id
+    JOIN dealer d ON d.id = {w_dealer_key}
     JOIN workorders_vehicle v ON v.id = w.vehicle_id
     LEFT JOIN comeback cb ON cb.id = w.id
     LEFT JOIN returning_customer rt ON rt.id = w.id
@@ -325,28 +324,31 @@ checkpoint_part AS (
     CROSS JOIN LATERAL jsonb_array_elements(cp.parts) AS e(item)
     WHERE cp.dealer_id = ANY(%(ids)s) AND cp.day = %(checkpoint)s::date
 ),
-part_cost AS (
+part_cost AS NOT MATERIALIZED (
+    -- inlined where used: joined as the table itself (its size known), by hash
     SELECT id, (cost * 100)::bigint AS cost_cents FROM parts_part
 ),
 movement AS (
     -- the ledger rows after the checkpoint (all of them without one), preceded by the checkpoint's state
-    -- as one row per part on its day
-    SELECT dealer_id, part_id, %(checkpoint)s::date AS day,
-        balance AS quantity, NULL::int AS issue_quantity, false AS issued, last_issue
-    FROM checkpoint_part
+    -- as one row per part on its day; each with its part's cost, so nothing below joins the parts again
+    SELECT cp.dealer_id, cp.part_id, %(checkpoint)s::date AS day,
+        cp.balance AS quantity, NULL::int AS issue_quantity, false AS issued, cp.last_issue, pc.cost_cents
+    FROM checkpoint_part cp
+    JOIN part_cost pc ON pc.id = cp.part_id
     UNION ALL
     SELECT m.dealer_id, m.part_id, {_local_day("m.at")}, m.quantity,
         CASE WHEN m.kind IN (%(issue)s, %(return)s) THEN -m.quantity END,
         m.kind = %(issue)s,
-        NULL::date
+        NULL::date, pc.cost_cents
     FROM parts_stockmovement m
+    JOIN part_cost pc ON pc.id = m.part_id
     WHERE {ledger_filter} AND m.at >= %(ledger_from)s AND m.at < %(hi)s
 ),
 segment AS (
     -- from each ledger row until the next one's day a part's balance and last issue day are constant.
     -- Rows of one day are peers in the window's order, so every one of them sums the whole day; all but
     -- one get an empty segment (until = their own day).
-    SELECT dealer_id, part_id, day,
+    SELECT dealer_id, part_id, day, cost_cents,
         COALESCE(LEAD(day) OVER w, %(end)s::date + 1) AS until,
         SUM(quantity) OVER w AS balance,
         GREATEST(MAX(day) FILTER (WHERE issued) OVER w, MAX(last_issue) OVER w) AS last_issue
@@ -356,21 +358,19 @@ segment AS (
 aged AS (
     -- segments during which the part is slow-moving ({SLOW_MOVING_DAYS} days without issue) inside the
     -- window; dead ({DEAD_STOCK_DAYS} days) starts no earlier
-    SELECT s.dealer_id, s.balance * pc.cost_cents AS v, s.until,
+    SELECT s.dealer_id, s.balance * s.cost_cents AS v, s.until,
         GREATEST(s.day, s.last_issue + {SLOW_MOVING_DAYS}) AS slow_from,
         GREATEST(s.day, s.last_issue + {DEAD_STOCK_DAYS}) AS dead_from
     FROM segment s
-    JOIN part_cost pc ON pc.id = s.part_id
     WHERE s.balance <> 0 AND s.until > %(start)s::date
       AND GREATEST(s.day, s.last_issue + {SLOW_MOVING_DAYS}) < s.until
       AND GREATEST(s.day, s.last_issue + {SLOW_MOVING_DAYS}) <= %(end)s::date
 ),
 ledger_day AS (
     -- per dealer and day: the change of stock value and the cost issued (cents)
-    SELECT mv.dealer_id, mv.day, SUM(mv.quantity::bigint * pc.cost_cents) AS stock_change,
-        SUM(mv.issue_quantity::bigint * pc.cost_cents) AS issue_cents
+    SELECT mv.dealer_id, mv.day, SUM(mv.quantity::bigint * mv.cost_cents) AS stock_change,
+        SUM(mv.issue_quantity::bigint * mv.cost_cents) AS issue_cents
     FROM movement mv
-    JOIN part_cost pc ON pc.id = mv.part_id
     GROUP BY 1, 2
 ),
 stock_event AS (
@@ -514,9 +514,14 @@ def params(window: Window, checkpoint: dt.date | None = None) -> dict:
     }
 
 
+def is_long(window: Window) -> bool:
+    """Whether the window takes the whole-table shape of the statement (see _variant)."""
+    return len(window.days) > SHORT_WINDOW_DAYS and len(window.dealer_ids) > FEW_DEALERS
+
+
 def write(window: Window) -> int:
     """Replace the window's dealer-day rows; the caller holds the transaction and the lock."""
-    short = len(window.days) <= SHORT_WINDOW_DAYS or len(window.dealer_ids) <= FEW_DEALERS
+    short = not is_long(window)
     checkpoint = checkpoints.usable(window)
     checkpoints.clear(window)
     p = params(window, checkpoint)

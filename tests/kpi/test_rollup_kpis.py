@@ -5,6 +5,7 @@ the ORM engine gives the same facts there.
 """
 
 import datetime as dt
+import threading
 
 import pytest
 from django.db import connection
@@ -90,3 +91,74 @@ def test_engines_agree(on_postgres, region, shape, monkeypatch):
         kpi_rollup(start=first, end=last, engine="orm")
     assert connection.vendor == "postgresql"
     assert _facts() == by_sql
+
+
+def _long_shape(monkeypatch):
+    from kpi.rollup import postgres
+
+    monkeypatch.setattr(postgres, "SHORT_WINDOW_DAYS", 0)
+    monkeypatch.setattr(postgres, "FEW_DEALERS", 0)
+
+
+SPLIT_RANGES = ((dt.date(2024, 5, 1), dt.date(2024, 5, 31)), (dt.date(2024, 7, 29), dt.date(2024, 8, 28)),
+                (dt.date(2025, 3, 8), dt.date(2025, 3, 12)))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_window_split_over_connections_gives_the_facts_of_one(on_postgres, region, monkeypatch):
+    """kpi.services writes a rebuild's dealer partitions on several connections at once: same facts, same
+    checkpoints as one connection and as the ORM engine."""
+    from kpi import services
+    from kpi.models import StockCheckpoint
+
+    _long_shape(monkeypatch)
+    monkeypatch.setattr(services, "SPLIT_MIN_DEALERS", 1)
+    _all_scenarios(region)
+    helpers = []
+    run = services._Helper.run
+    monkeypatch.setattr(services._Helper, "run", lambda self: (helpers.append(self.windows), run(self)))
+
+    def rollup(engine):
+        DealerDayFact.objects.all().delete()
+        StockCheckpoint.objects.all().delete()
+        for first, last in SPLIT_RANGES:
+            kpi_rollup(start=first, end=last, engine=engine)
+        checkpoints = sorted(StockCheckpoint.objects.values_list("dealer_id", "day", "parts", "issue_costs"))
+        return _facts(), checkpoints
+
+    split = rollup("postgresql")
+    assert len(helpers) == len(SPLIT_RANGES)  # one helper connection per chunk
+    assert all(helper_windows[0].dealer_ids for helper_windows in helpers)
+    monkeypatch.setattr(services, "ROLLUP_CONNECTIONS", 1)
+    assert rollup("postgresql") == split
+    assert rollup("orm")[0] == split[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_partition_leaves_the_facts_as_they_were(on_postgres, region, monkeypatch):
+    """The helper connections commit only with the main one: a failure in any partition writes nothing."""
+    from kpi import services
+    from kpi.rollup import postgres
+
+    _long_shape(monkeypatch)
+    monkeypatch.setattr(services, "SPLIT_MIN_DEALERS", 1)
+    _all_scenarios(region)
+    first, last = SPLIT_RANGES[0]
+    kpi_rollup(start=first, end=last)
+    before = _facts()
+    write = postgres.write
+    for failing in ("main", "helper"):
+
+        def broken(window, failing=failing):
+            on_main = threading.current_thread() is threading.main_thread()
+            if on_main == (failing == "main"):
+                raise RuntimeError(f"{failing} partition failed")
+            rows = write(window)
+            # a mark that would show if this partition's transaction were committed
+            DealerDayFact.objects.filter(dealer_id__in=window.dealer_ids).update(delivered_count=999)
+            return rows
+
+        monkeypatch.setattr(postgres, "write", broken)
+        with pytest.raises(RuntimeError, match=f"{failing} partition failed"):
+            kpi_rollup(start=first, end=last)
+        assert _facts() == before, failing
