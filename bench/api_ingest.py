@@ -14,7 +14,8 @@ Run on a database of its own (it migrates it, and `list` bulk-loads it):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/as_api_bench .venv/bin/python bench/api_ingest.py list --rows 10000000
 
 Without a command it runs both with their defaults. `ingest --gunicorn 2` posts through a real gunicorn with two
-workers and two clients; `list --reuse --with-lines` measures again on the table loaded before.
+workers and two clients; `ingest --repeat 5` measures five times and reports the median and range;
+`list --reuse --with-lines` measures again on the table loaded before.
 """
 
 from __future__ import annotations
@@ -206,6 +207,25 @@ def _post(base: str, raw: str, body: str) -> dict:
 
 
 def bench_ingest(args: argparse.Namespace) -> None:
+    """`--repeat N` runs the whole measurement N times (new dealers, parts and keys each time) and sums them up:
+    on a shared machine one run says little, the median and the range of N say more."""
+    global TAG
+    runs = []
+    for run in range(args.repeat):
+        if run:
+            # A new tag per run: its first four characters go into the VINs, which must not repeat.
+            TAG = f"{(int(TAG) + 10) % 100000:05d}"
+            print()
+        runs.append(_ingest_run(args))
+    if args.repeat > 1:
+        rates, ratios = [r[0] for r in runs], [r[1] for r in runs]
+        print(f"\ningest over {args.repeat} runs: API {statistics.median(rates):.0f} work orders/s median "
+              f"(range {min(rates):.0f}–{max(rates):.0f}); ratio API/COPY time {statistics.median(ratios):.1f}× median "
+              f"(range {min(ratios):.1f}–{max(ratios):.1f}×), each ratio from its own run")
+
+
+def _ingest_run(args: argparse.Namespace) -> tuple[float, float]:
+    """One measurement; returns (API work orders per second, API time / COPY time)."""
     from parts.models import Part
     from training.models import Technician
     from workorders.models import LabourLine, PartsLine, WorkOrder
@@ -279,6 +299,7 @@ def bench_ingest(args: argparse.Namespace) -> None:
     print(f"  resend of unchanged batches: {unchanged_rate:8.0f} work orders/s; of changed ones (lines replaced): "
           f"{updated_rate:8.0f} work orders/s")
     print(f"  rows: {written} work orders written by the API; lines in the dealers (API + COPY): {lines}")
+    return rate, api_seconds / copy_seconds
 
 
 # --------------------------------------------------------------------------------------------- list
@@ -477,6 +498,8 @@ def main() -> None:
     ingest.add_argument("--batches", type=int, default=10)
     ingest.add_argument("--batch-size", type=int, default=1000)
     ingest.add_argument("--dealers", type=int, default=20)
+    ingest.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="run the measurement N times and report the median and range")
     ingest.add_argument("--gunicorn", type=int, default=0, metavar="N",
                         help="post through gunicorn with N workers (N clients at once) instead of the test client")
     listing = sub.add_parser("list")
