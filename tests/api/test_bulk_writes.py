@@ -1,0 +1,73 @@
+"""work-orders/bulk/ writes: new work orders and their history rows (COPY on PostgreSQL, simple_history
+elsewhere) and a database conflict met while writing — all-or-nothing rolls the batch back, per item
+isolates the failing work order."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.api.conftest import work_order_payload
+from tests.workorders.factories import WorkOrderFactory
+from workorders import ingest
+from workorders.models import LabourLine, WorkOrder, WorkOrderStatusChange
+
+pytestmark = pytest.mark.django_db
+BULK = "/api/v1/work-orders/bulk/"
+
+
+def batch(dealer, n):
+    return [work_order_payload(dealer.code, f"W-{i}", vin=f"LSVAA4182E2{i:06d}") for i in range(n)]
+
+
+def test_new_work_orders_history_rows_copy_the_rows_and_name_the_client(api, token_a, dealer, catalogue,
+                                                                        technicians):
+    body = api.post(BULK, batch(dealer, 2), format="json").json()
+    assert body["counts"] == {"created": 2}
+    for item in body["items"]:
+        wo = WorkOrder.objects.get(pk=item["id"])
+        history = WorkOrder.history.get(id=wo.pk)
+        assert (history.history_type, history.history_user, history.history_change_reason) == (
+            "+", token_a[0].user, "DMS import")
+        for name in ("dealer_id", "number", "external_id", "status", "customer_id", "vehicle_id", "opened_at",
+                     "delivered_at", "labour_amount", "parts_amount", "parts_cost", "progress_token", "created_at"):
+            assert getattr(history, name) == getattr(wo, name), name
+        assert wo.labour_amount == Decimal("300.00") and wo.parts_amount == Decimal("110.00")
+        assert wo.updated_at >= wo.created_at and len(wo.progress_token) >= 32
+    tokens = set(WorkOrder.objects.values_list("progress_token", flat=True))
+    assert len(tokens) == 2  # each work order its own customer link
+
+
+@pytest.fixture
+def concurrent_number(monkeypatch, dealer):
+    """Another writer takes item W-1's number between the batch's checks and its writes."""
+    prepare = ingest._prepare
+
+    def racing(*args, **kwargs):
+        prepared = prepare(*args, **kwargs)
+        WorkOrderFactory(dealer=dealer, number="N-W-1", external_id="OTHER")
+        return prepared
+
+    monkeypatch.setattr(ingest, "_prepare", racing)
+
+
+def test_a_conflict_while_writing_rolls_an_all_or_nothing_batch_back(api, dealer, catalogue, technicians,
+                                                                     concurrent_number):
+    before = (LabourLine.objects.count(), WorkOrderStatusChange.objects.count(), WorkOrder.history.count())
+    response = api.post(BULK, batch(dealer, 3), format="json")
+    assert response.status_code == 409
+    assert not WorkOrder.objects.filter(external_id__startswith="W-").exists()
+    assert (LabourLine.objects.count(), WorkOrderStatusChange.objects.count(), WorkOrder.history.count()) == before
+
+
+def test_a_conflict_while_writing_fails_only_its_item_per_item(api, dealer, catalogue, technicians,
+                                                               concurrent_number):
+    body = api.post(BULK + "?atomic=false", batch(dealer, 3), format="json").json()
+    assert [i["status"] for i in body["items"]] == ["created", "error", "created"]
+    assert "concurrent change" in body["items"][1]["errors"]["non_field_errors"][0]
+    written = WorkOrder.objects.filter(external_id__startswith="W-")
+    assert sorted(written.values_list("external_id", flat=True)) == ["W-0", "W-2"]
+    assert LabourLine.objects.filter(work_order__in=written).count() == 2
+    assert WorkOrder.history.filter(external_id__startswith="W-").count() == 2
+    assert WorkOrderStatusChange.objects.filter(work_order__in=written).count() == 4
