@@ -2,8 +2,9 @@
 
 On PostgreSQL new rows go in with one COPY per table and their history rows ('+', now, the acting user,
 "DMS import") with one INSERT … SELECT from the rows just written; ids needed at once are reserved from
-the table's sequence first. Other databases go through simple_history's bulk_create_with_history, which
-writes the same rows and history. Errors surface as django.db errors (a unique violation is an
+the table's sequence first. Changed rows are written by one UPDATE … FROM a COPYed scratch table, their
+'~' history copied the same way. Other databases go through simple_history's bulk_create_with_history /
+bulk_update_with_history, which write the same rows and history. Errors surface as django.db errors (a unique violation is an
 IntegrityError), like the ORM's.
 """
 
@@ -13,7 +14,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import connection
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 DMS_IMPORT = "DMS import"
 
@@ -68,9 +69,29 @@ def insert_objects(objs: list[Any], model: type, *, history_user: Any, now: dt.d
     _history_from_table(model, "id", [obj.pk for obj in objs], history_user=history_user, now=now)
 
 
+def update_objects(objs: list[Any], model: type, fields: list[str], *, history_user: Any, now: dt.datetime,
+                   reason: str = DMS_IMPORT) -> None:
+    """Write `fields` of changed model instances, each with a '~' history row (the user, `reason`).
+
+    On PostgreSQL: FastBulkUpdate, then the history rows copied from the updated rows by one INSERT … SELECT
+    (simple_history would build a thousand historical instances and bulk_create them); elsewhere
+    simple_history's bulk_update_with_history with the same FastBulkUpdate.
+    """
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        bulk_update_with_history(objs, model, fields, default_user=history_user, default_change_reason=reason,
+                                 default_date=now, manager=FastBulkUpdate(model))
+        return
+    FastBulkUpdate(model).bulk_update(objs, fields)
+    _history_from_table(model, "id", [obj.pk for obj in objs], history_user=history_user, now=now, kind="~",
+                        reason=reason)
+
+
 def _history_from_table(model: type, key: str, ids: list[int], *, history_user: Any, now: dt.datetime,
-                        kind: str = "+") -> None:
-    """History rows (`kind` '+' or '-') for the rows of `model` whose `key` is in `ids`, copied by the database."""
+                        kind: str = "+", reason: str = DMS_IMPORT) -> None:
+    """History rows (`kind` '+', '~' or '-') for the rows of `model` whose `key` is in `ids`, copied by the
+    database."""
     historical = model.history.model
     quote = connection.ops.quote_name
     copied = ", ".join(quote(f.column) for f in historical._meta.concrete_fields
@@ -80,7 +101,7 @@ def _history_from_table(model: type, key: str, ids: list[int], *, history_user: 
             f"INSERT INTO {quote(historical._meta.db_table)} ({copied}, history_date, history_change_reason, "  # noqa: S608 — names from the models
             f"history_type, history_user_id) SELECT {copied}, %s, %s, %s, %s FROM {quote(model._meta.db_table)} "
             f"WHERE {quote(key)} = ANY(%s)",
-            [now, DMS_IMPORT, kind, getattr(history_user, "pk", None), ids],
+            [now, reason, kind, getattr(history_user, "pk", None), ids],
         )
 
 

@@ -10,9 +10,9 @@ updates each by (dealer, external_id):
 - an item equal to what is stored (same canonical payload hash) is "unchanged" and writes nothing;
 - rows are written per batch, never per item: new work orders, their lines, new customers and vehicles
   and the status changes through workorders.bulk_rows (COPY on PostgreSQL, with history rows written by
-  the database), changed ones through simple_history's bulk_update_with_history; every audited row gets
-  its history row naming the client; a status the DMS moves a work order to is a WorkOrderStatusChange
-  row;
+  the database), changed ones through bulk_rows.update_objects (one UPDATE … FROM, history copied the
+  same way); every audited row gets its history row naming the client; a status the DMS moves a work
+  order to is a WorkOrderStatusChange row;
 - lines are replaced as a whole and the work order's totals recomputed from them (the same sums as
   workorders.services.workorder_recalculate_totals: labour amount, Σ quantity × unit price, Σ quantity ×
   unit cost, flat-rate and actual hours);
@@ -37,9 +37,8 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_update_with_history
 
-from .bulk_rows import FastBulkUpdate, delete_rows, insert_objects, insert_rows
+from .bulk_rows import delete_rows, insert_objects, insert_rows, update_objects
 from .choices import WorkOrderStatus
 from .models import Customer, LabourLine, PartsLine, Vehicle, WorkOrder, WorkOrderStatusChange
 from .services.customers import VIN_RE, normalize_phone, normalize_vin
@@ -504,9 +503,8 @@ def _write(prepared: list[_Prepared], by: Any) -> None:
             raise ProtectedError(_("Stock movements refer to these lines."), set(protected[:10]))
         delete_rows(LabourLine, work_order_ids=changed_ids, history_user=history_user, now=now)
         delete_rows(PartsLine, work_order_ids=changed_ids, history_user=history_user, now=now)
-        bulk_update_with_history(changed_orders, WorkOrder, [*HEADER_FIELDS, "updated_at"],
-                                 default_user=history_user, default_change_reason="DMS import",
-                                 manager=FastBulkUpdate(WorkOrder))
+        update_objects(changed_orders, WorkOrder, [*HEADER_FIELDS, "updated_at"], history_user=history_user,
+                       now=now)
     pending = [p for p in prepared if p.comeback_batch_key is not None]
     if pending:
         by_key = {(p.dealer.pk, p.item["external_id"]): p.work_order for p in prepared}
@@ -517,9 +515,8 @@ def _write(prepared: list[_Prepared], by: Any) -> None:
                 p.work_order.comeback_of_id = earlier.pk
                 linked.append(p.work_order)
         if linked:
-            bulk_update_with_history(linked, WorkOrder, ["comeback_of_id"], default_user=history_user,
-                                     default_change_reason="DMS import: comeback link",
-                                     manager=FastBulkUpdate(WorkOrder))
+            update_objects(linked, WorkOrder, ["comeback_of_id"], history_user=history_user, now=now,
+                           reason="DMS import: comeback link")
     labour_rows: list[tuple] = []
     parts_rows: list[tuple] = []
     for p in prepared:
@@ -567,9 +564,8 @@ def _write_customers(prepared: list[_Prepared], now: dt.datetime, history_user: 
     if new:
         insert_objects(new, Customer, history_user=history_user, now=now)
     if changed:
-        bulk_update_with_history(changed, Customer, ["name", "phone", "kind", "updated_at"],
-                                 default_user=history_user, default_change_reason="DMS import",
-                                 manager=FastBulkUpdate(Customer))
+        update_objects(changed, Customer, ["name", "phone", "kind", "updated_at"], history_user=history_user,
+                       now=now)
     return found
 
 
@@ -609,8 +605,7 @@ def _write_vehicles(prepared: list[_Prepared], customers: dict, now: dt.datetime
     if new:
         insert_objects(list(new.values()), Vehicle, history_user=history_user, now=now)
     if changed:
-        bulk_update_with_history(list(changed.values()), Vehicle,
-                                 ["brand", "model", "powertrain", "model_year", "mileage_km", "owner", "updated_at"],
-                                 default_user=history_user, default_change_reason="DMS import",
-                                 manager=FastBulkUpdate(Vehicle))
+        update_objects(list(changed.values()), Vehicle,
+                       ["brand", "model", "powertrain", "model_year", "mileage_km", "owner", "updated_at"],
+                       history_user=history_user, now=now)
     return found

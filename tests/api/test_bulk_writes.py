@@ -4,6 +4,7 @@ isolates the failing work order."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from tests.api.conftest import work_order_payload
 from tests.workorders.factories import WorkOrderFactory
 from workorders import ingest
-from workorders.models import LabourLine, WorkOrder, WorkOrderStatusChange
+from workorders.models import Customer, LabourLine, Vehicle, WorkOrder, WorkOrderStatusChange
 
 pytestmark = pytest.mark.django_db
 BULK = "/api/v1/work-orders/bulk/"
@@ -71,3 +72,34 @@ def test_a_conflict_while_writing_fails_only_its_item_per_item(api, dealer, cata
     assert LabourLine.objects.filter(work_order__in=written).count() == 2
     assert WorkOrder.history.filter(external_id__startswith="W-").count() == 2
     assert WorkOrderStatusChange.objects.filter(work_order__in=written).count() == 4
+
+
+def test_updates_leave_change_history_copied_from_the_updated_rows(api, token_a, dealer, catalogue, technicians):
+    items = batch(dealer, 2)
+    ids = [i["id"] for i in api.post(BULK, items, format="json").json()["items"]]
+    items[0]["labour_lines"][0]["amount"] = "450.00"
+    items[0]["customer"]["name"] = "赵女士"
+    items[0]["vehicle"]["brand"] = "另一品牌"
+    assert api.post(BULK, items, format="json").json()["counts"] == {"updated": 1, "unchanged": 1}
+    user = token_a[0].user
+    wo = WorkOrder.objects.select_related("customer", "vehicle").get(pk=ids[0])
+    for record, model in ((wo, WorkOrder), (wo.customer, Customer), (wo.vehicle, Vehicle)):
+        latest = model.history.filter(id=record.pk).latest("history_id")
+        assert (latest.history_type, latest.history_user, latest.history_change_reason) == ("~", user, "DMS import")
+        assert latest.updated_at == record.updated_at
+    assert WorkOrder.history.filter(id=wo.pk).latest("history_id").labour_amount == Decimal("450.00")
+    assert Customer.history.filter(id=wo.customer_id).latest("history_id").name == "赵女士"
+    assert Vehicle.history.filter(id=wo.vehicle_id).latest("history_id").brand == "另一品牌"
+    assert WorkOrder.history.filter(id=ids[1]).count() == 1  # the unchanged one: nothing written
+
+
+def test_a_comeback_linked_within_the_batch_is_recorded_in_the_history(api, dealer, catalogue, technicians):
+    first = work_order_payload(dealer.code, "E-1", vin="LSVAA4182E2999999")
+    later_open = dt.datetime(2025, 3, 10, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    second = work_order_payload(dealer.code, "E-2", vin="LSVAA4182E2999999", comeback_of="E-1",
+                                opened_at=later_open.isoformat(), promised_at=None,
+                                delivered_at=(later_open + dt.timedelta(hours=2)).isoformat())
+    ids = [i["id"] for i in api.post(BULK, [first, second], format="json").json()["items"]]
+    link = WorkOrder.history.filter(id=ids[1]).latest("history_id")
+    assert (link.history_type, link.history_change_reason, link.comeback_of_id) == (
+        "~", "DMS import: comeback link", ids[0])
