@@ -272,13 +272,15 @@ def _prepare(items: Sequence[Mapping[str, Any]], results: list[ItemResult], allo
         return []
 
     # The work orders alone first (the (dealer, external_id) index), their customers, vehicles and comebacks
-    # by id after, and only when some exist: joined in one query, a planner with stale statistics (a table
+    # by id after (_attach), and only when some exist: joined in one query, a planner with stale statistics (a table
     # that a bulk load just grew) hashed whole tables for a batch that matched nothing.
     existing = {
         (wo.dealer_id, wo.external_id): wo
         for wo in WorkOrder.objects.filter(dealer_id__in=dealer_pks, external_id__in=ext_ids).order_by()
-        .prefetch_related("customer", "vehicle", "comeback_of")
     }
+    _attach(existing.values(), "customer", Customer)
+    _attach(existing.values(), "vehicle", Vehicle)
+    _attach(existing.values(), "comeback_of", WorkOrder)
     taken_numbers = {
         (dealer_id, number): external_id
         for dealer_id, number, external_id in WorkOrder.objects.filter(
@@ -392,6 +394,23 @@ def _prepare(items: Sequence[Mapping[str, Any]], results: list[ItemResult], allo
                                   comeback_batch_key=comeback_key, digest=digest,
                                   previous_status=current.status if current is not None else None))
     return prepared
+
+
+def _attach(objs: Collection[Any], name: str, model: type) -> None:
+    """Load the objects' foreign key `name` with one `id IN (…)` query and set it on each.
+
+    prefetch_related would do the same, but Django 5.2 compiles its lookup as a tuple IN with a few
+    expression objects per id: a tenth of a second for a thousand work orders.
+    """
+    attname = f"{name}_id"
+    ids = {getattr(obj, attname) for obj in objs} - {None}
+    if not ids:
+        return
+    found = model._default_manager.order_by().in_bulk(ids)
+    for obj in objs:
+        related = found.get(getattr(obj, attname))
+        if related is not None:
+            setattr(obj, name, related)
 
 
 def _resolve_comeback(item: Mapping[str, Any], dealer: Any, vin: str, comebacks: dict, batch: dict,
@@ -570,9 +589,9 @@ def _write_customers(prepared: list[_Prepared], now: dt.datetime, history_user: 
 
 
 def _write_vehicles(prepared: list[_Prepared], customers: dict, now: dt.datetime, history_user: Any) -> dict:
-    # Owners by id after the vehicles (not joined): the same stale-statistics hazard as the work orders.
-    found = {v.vin: v for v in Vehicle.objects.filter(vin__in={p.vin for p in prepared}).order_by()
-             .prefetch_related("owner")}
+    # Owners by id after the vehicles (_attach, not joined): the same stale-statistics hazard as the work orders.
+    found = {v.vin: v for v in Vehicle.objects.filter(vin__in={p.vin for p in prepared}).order_by()}
+    _attach(found.values(), "owner", Customer)
     new: dict[str, Vehicle] = {}
     changed: dict[str, Vehicle] = {}
     for p in prepared:
