@@ -137,7 +137,8 @@ json_values = st.recursive(json_scalars, lambda inner: st.one_of(st.lists(inner,
                                                                                   max_size=3)), max_leaves=6)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(changes=st.lists(st.tuples(st.sampled_from(PATHS), st.one_of(json_values, st.just(_DELETE))),
                         min_size=1, max_size=3))
 def test_random_payloads_never_make_the_lean_validator_disagree_with_drf(changes):
@@ -150,7 +151,7 @@ def test_random_payloads_never_make_the_lean_validator_disagree_with_drf(changes
     assert_lean_agrees(item)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
 @given(amount=st.decimals(min_value=0, max_value=Decimal("9999999999.99"), places=2).map(str),
        hours=st.sampled_from([0, 1, 2]).flatmap(
            lambda places: st.decimals(min_value=0, max_value=Decimal("99999.99"), places=places)).map(str),
