@@ -79,10 +79,10 @@ def _local_day(column: str) -> str:
 def _variant(short: bool) -> dict[str, str]:
     """The statement's two shapes.
 
-    Short windows (the nightly run) probe indexes row by row: a comeback by comeback_of, a customer's
-    earlier work order by customer, a survey's or parts line's work order by primary key. Long windows
-    (rebuilds) join whole tables with hashes instead, and keep the dealer filter on work orders out of
-    index conditions ("+ 0"), because reaching half the table through the dealer index is random I/O.
+    Short windows (the nightly run) read the window's work orders through the dealer-and-day indexes and
+    probe indexes row by row: a comeback by comeback_of, a customer's earlier work order by customer, a
+    survey's or parts line's work order by primary key. Long windows (rebuilds) read every work order of
+    their dealers once (wo) and join whole tables with hashes instead.
     """
     delivered_day = _local_day("w.delivered_at")
     comeback_match = f"""c.comeback_of_id = w.id AND c.status <> %(cancelled)s
@@ -95,15 +95,15 @@ def _variant(short: bool) -> dict[str, str]:
     requested_day = _local_day("l.requested_at")
     if short:
         return {
-            "w_dealer": "w.dealer_id = ANY(%(ids)s)",
-            "w_dealer_key": "w.dealer_id",
+            # the window's work orders, through the (dealer, opened_at) and (dealer, delivered_at) indexes
+            "wo_filter": """w.dealer_id = ANY(%(ids)s) AND ((w.opened_at >= %(lo)s AND w.opened_at < %(hi)s)
+          OR (w.delivered_at >= %(lo)s AND w.delivered_at < %(hi)s))""",
             "x_dealer": "x.dealer_id = ANY(%(ids)s)",
             "comeback_probe": f"CROSS JOIN LATERAL (SELECT 1 FROM workorders_workorder c WHERE {comeback_match} LIMIT 1) AS hit",
             "comeback_exists": "",
-            "returning_rows": f"""SELECT w.id FROM workorders_workorder w
+            "returning_rows": f"""SELECT w.id FROM wo w
     CROSS JOIN LATERAL (SELECT 1 FROM workorders_workorder p WHERE {returning_match} LIMIT 1) AS hit
-    WHERE w.status = %(delivered_status)s AND w.dealer_id = ANY(%(ids)s)
-      AND w.delivered_at >= %(lo)s AND w.delivered_at < %(hi)s""",
+    WHERE w.in_delivered""",
             "survey_join": "",
             "survey_filter": "AND (SELECT w.status FROM workorders_workorder w WHERE w.id = s.work_order_id) <> %(cancelled)s",
             "parts_line_rows": f"""
@@ -114,34 +114,36 @@ def _variant(short: bool) -> dict[str, str]:
         WHERE l.requested_at >= %(lo)s AND l.requested_at < %(hi)s""",
         }
     return {
-        "w_dealer": "w.dealer_id + 0 = ANY(%(ids)s)",
-        # the dealer's labour cost rate by hash, not by an index probe of the work orders per dealer
-        "w_dealer_key": "w.dealer_id + 0",
-        "x_dealer": "x.dealer_id + 0 = ANY(%(ids)s)",
+        # every work order of these dealers: the parts lines of the window may belong to any of them
+        "wo_filter": "w.dealer_id = ANY(%(ids)s)",
+        "x_dealer": "true",
         "comeback_probe": "",
-        "comeback_exists": f"AND EXISTS (SELECT 1 FROM workorders_workorder c WHERE {comeback_match})",
+        # the few comebacks through the comeback_of index, not a hash of the whole table
+        "comeback_exists": f"""AND EXISTS (SELECT 1 FROM workorders_workorder c
+          WHERE c.comeback_of_id IS NOT NULL AND {comeback_match})""",
         # A hash semi join: every delivery of the window and the year before it hashed by customer once,
         # probed by the window's deliveries of these dealers (a customer has a few deliveries a year).
         # Cheaper than sorting all deliveries by customer for a window function, which also had to
         # include other dealers' deliveries.
-        "returning_rows": f"""SELECT w.id FROM workorders_workorder w
-    WHERE w.status = %(delivered_status)s AND w.dealer_id + 0 = ANY(%(ids)s)
-      AND w.delivered_at >= %(lo)s AND w.delivered_at < %(hi)s
+        "returning_rows": f"""SELECT w.id FROM wo w
+    WHERE w.in_delivered
       AND EXISTS (SELECT 1 FROM workorders_workorder p WHERE {returning_match})""",
-        "survey_join": "JOIN workorders_workorder w ON w.id = s.work_order_id AND w.status <> %(cancelled)s",
-        "survey_filter": "",
+        "survey_join": "",
+        # an anti join with the few cancelled work orders, not a join with all of them
+        "survey_filter": """AND NOT EXISTS (SELECT 1 FROM workorders_workorder w
+          WHERE w.id = s.work_order_id AND w.status = %(cancelled)s)""",
         "parts_line_rows": f"""
         SELECT w.dealer_id, {requested_day} AS day, l.filled_from_stock AS filled
         FROM workorders_partsline l
-        JOIN workorders_workorder w ON w.id = l.work_order_id
-        WHERE w.status <> %(cancelled)s AND l.requested_at >= %(lo)s AND l.requested_at < %(hi)s""",
+        JOIN wo w ON w.id = l.work_order_id
+        WHERE l.requested_at >= %(lo)s AND l.requested_at < %(hi)s""",
     }
 
 
 def _build_sql(short: bool, whole_ledger: bool) -> str:
     fragments = _variant(short)
-    w_dealer, w_dealer_key, x_dealer, survey_join, survey_filter, parts_line_rows = (
-        fragments[k] for k in ("w_dealer", "w_dealer_key", "x_dealer", "survey_join", "survey_filter", "parts_line_rows")
+    wo_filter, x_dealer, survey_join, survey_filter, parts_line_rows = (
+        fragments[k] for k in ("wo_filter", "x_dealer", "survey_join", "survey_filter", "parts_line_rows")
     )
     # Reading the ledger from a checkpoint: every kind listed so the (dealer, kind, at) index bounds the
     # scan by time. Reading all of it: a sequential scan, with the dealer filter kept out of the index.
@@ -167,6 +169,26 @@ def _build_sql(short: bool, whole_ledger: bool) -> str:
     # Built from module constants only; every value is a bound parameter.
     return f"""
 WITH
+wo AS MATERIALIZED (
+    -- the work orders the measures read, narrowed to what they use, each local day and flag computed
+    -- once: one pass over the table for delivered, opened, comebacks, returning customers (and, for a
+    -- long window, parts lines). The flags also give the planner row counts it can use (a range
+    -- condition on a CTE's column is guessed at 0.5 %%, a flag at half).
+    SELECT w.id, w.dealer_id, w.customer_id, w.opened_at, w.delivered_at, w.promised_at,
+        w.labour_amount, w.parts_amount, w.parts_cost, w.flat_rate_hours, w.actual_hours,
+        w.status = %(delivered_status)s AND w.delivered_at >= %(lo)s AND w.delivered_at < %(hi)s AS in_delivered,
+        w.opened_at >= %(lo)s AND w.opened_at < %(hi)s AS in_opened,
+        {delivered_day} AS delivered_day, {opened_day} AS opened_day,
+        w.type = ANY(%(ftf)s) AS ftf, w.type = %(accident)s AS accident, w.channel = %(online)s AS online,
+        w.extended_warranty_sold, v.powertrain = ANY(%(nev)s) AS nev,
+        CASE WHEN v.first_registered_on IS NOT NULL
+             THEN {_ymd("v.first_registered_on")} + {EXT_WARRANTY_YEARS * 10000} > {_ymd(opened_day)}
+             ELSE v.model_year >= EXTRACT(YEAR FROM {opened_day})::int - {EXT_WARRANTY_YEARS - 1}
+        END AS ext_eligible
+    FROM workorders_workorder w
+    JOIN workorders_vehicle v ON v.id = w.vehicle_id
+    WHERE w.status <> %(cancelled)s AND {wo_filter}
+),
 dealer AS (
     SELECT id, bays, opens_at, closes_at, opened_on, active, labour_cost_rate
     FROM dealers_dealer WHERE id = ANY(%(ids)s)
@@ -179,10 +201,9 @@ grid AS (
 ),
 comeback AS (
     -- repair and warranty work orders of the window with a comeback opened within N local days of delivery
-    SELECT w.id FROM workorders_workorder w
+    SELECT w.id FROM wo w
     {comeback_probe}
-    WHERE w.status = %(delivered_status)s AND {w_dealer} AND w.type = ANY(%(ftf)s)
-      AND w.delivered_at >= %(lo)s AND w.delivered_at < %(hi)s
+    WHERE w.in_delivered AND w.ftf
       {comeback_exists}
 ),
 returning_customer AS (
@@ -190,44 +211,35 @@ returning_customer AS (
     {returning_rows}
 ),
 delivered AS (
-    SELECT w.dealer_id, {delivered_day} AS day,
+    SELECT w.dealer_id, w.delivered_day AS day,
         COUNT(*) AS delivered_count,
         SUM(w.labour_amount + w.parts_amount) AS output_value,
         SUM(w.labour_amount + w.parts_amount - w.parts_cost - w.actual_hours * d.labour_cost_rate) AS gross_profit,
         SUM(EXTRACT(EPOCH FROM w.delivered_at - w.opened_at)) / 3600 AS cycle_hours,
         COUNT(w.promised_at) AS promised_count,
         COUNT(*) FILTER (WHERE w.delivered_at <= w.promised_at) AS on_time_count,
-        COUNT(*) FILTER (WHERE w.type = ANY(%(ftf)s)) AS ftf_eligible,
-        COUNT(*) FILTER (WHERE w.type = ANY(%(ftf)s) AND cb.id IS NULL) AS ftf_ok,
-        COUNT(*) FILTER (WHERE v.powertrain = ANY(%(nev)s)) AS nev_count,
+        COUNT(*) FILTER (WHERE w.ftf) AS ftf_eligible,
+        COUNT(*) FILTER (WHERE w.ftf AND cb.id IS NULL) AS ftf_ok,
+        COUNT(*) FILTER (WHERE w.nev) AS nev_count,
         COUNT(*) FILTER (WHERE rt.id IS NOT NULL) AS returning_count,
-        COUNT(*) FILTER (WHERE w.type = %(accident)s) AS accident_count,
+        COUNT(*) FILTER (WHERE w.accident) AS accident_count,
         SUM(w.flat_rate_hours) AS flat_rate_hours,
         SUM(w.actual_hours) AS actual_hours
-    FROM workorders_workorder w
-    JOIN dealer d ON d.id = {w_dealer_key}
-    JOIN workorders_vehicle v ON v.id = w.vehicle_id
+    FROM wo w
+    JOIN dealer d ON d.id = w.dealer_id
     LEFT JOIN comeback cb ON cb.id = w.id
     LEFT JOIN returning_customer rt ON rt.id = w.id
-    WHERE w.status = %(delivered_status)s AND {w_dealer}
-      AND w.delivered_at >= %(lo)s AND w.delivered_at < %(hi)s
+    WHERE w.in_delivered
     GROUP BY 1, 2
 ),
 opened AS (
-    SELECT w.dealer_id, {opened_day} AS day,
+    SELECT w.dealer_id, w.opened_day AS day,
         COUNT(*) AS opened_count,
-        COUNT(*) FILTER (WHERE w.channel = %(online)s) AS online_opened,
-        COUNT(*) FILTER (WHERE e.eligible) AS ext_eligible,
-        COUNT(*) FILTER (WHERE e.eligible AND w.extended_warranty_sold) AS ext_sold
-    FROM workorders_workorder w
-    JOIN workorders_vehicle v ON v.id = w.vehicle_id
-    CROSS JOIN LATERAL (SELECT CASE
-        WHEN v.first_registered_on IS NOT NULL
-        THEN {_ymd("v.first_registered_on")} + {EXT_WARRANTY_YEARS * 10000} > {_ymd(opened_day)}
-        ELSE v.model_year >= EXTRACT(YEAR FROM {opened_day})::int - {EXT_WARRANTY_YEARS - 1}
-        END AS eligible) e
-    WHERE w.status <> %(cancelled)s AND {w_dealer}
-      AND w.opened_at >= %(lo)s AND w.opened_at < %(hi)s
+        COUNT(*) FILTER (WHERE w.online) AS online_opened,
+        COUNT(*) FILTER (WHERE w.ext_eligible) AS ext_eligible,
+        COUNT(*) FILTER (WHERE w.ext_eligible AND w.extended_warranty_sold) AS ext_sold
+    FROM wo w
+    WHERE w.in_opened
     GROUP BY 1, 2
 ),
 surveys AS (
