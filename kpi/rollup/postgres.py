@@ -114,9 +114,11 @@ def _variant(short: bool) -> dict[str, str]:
         WHERE l.requested_at >= %(lo)s AND l.requested_at < %(hi)s""",
         }
     return {
-        # every work order of these dealers: the parts lines of the window may belong to any of them
-        "wo_filter": "w.dealer_id = ANY(%(ids)s)",
-        "x_dealer": "true",
+        # the window's work orders by one scan of the table (no dealer index: it would reach most pages
+        # in random order)
+        "wo_filter": """w.dealer_id + 0 = ANY(%(ids)s) AND ((w.opened_at >= %(lo)s AND w.opened_at < %(hi)s)
+          OR (w.delivered_at >= %(lo)s AND w.delivered_at < %(hi)s))""",
+        "x_dealer": "x.dealer_id + 0 = ANY(%(ids)s)",
         "comeback_probe": "",
         # the few comebacks through the comeback_of index, not a hash of the whole table
         "comeback_exists": f"""AND EXISTS (SELECT 1 FROM workorders_workorder c
@@ -135,8 +137,8 @@ def _variant(short: bool) -> dict[str, str]:
         "parts_line_rows": f"""
         SELECT w.dealer_id, {requested_day} AS day, l.filled_from_stock AS filled
         FROM workorders_partsline l
-        JOIN wo w ON w.id = l.work_order_id
-        WHERE l.requested_at >= %(lo)s AND l.requested_at < %(hi)s""",
+        JOIN workorders_workorder w ON w.id = l.work_order_id
+        WHERE w.status <> %(cancelled)s AND l.requested_at >= %(lo)s AND l.requested_at < %(hi)s""",
     }
 
 
