@@ -16,8 +16,9 @@
      warranty count, accidents, flat-rate and actual hours; opened: count, online, extended warranty
      sold — materialised into a temporary table. It leaves out what needs other rows (comebacks,
      returning customers, vehicles) and every other source, so it is a lower bound.
-   - full: kpi.services.kpi_rollup over the two years, every dealer (366-day transactions); and the same
-     range through `rollup_kpis` (92-day steps, each starting from the checkpoint the one before left).
+   - full: kpi.services.kpi_rollup over the two years, every dealer (one 731-day transaction, its dealer
+     partitions written on kpi.services.ROLLUP_CONNECTIONS connections at once); and the same range
+     through `rollup_kpis` (92-day steps, each starting from the checkpoint the one before left).
    - the nightly window (35 days, 200 dealers): first after the rebuild (its checkpoint is far back), then
      in the steady state (starting from the checkpoint the previous night left);
    - day: one day for 200 dealers after the day before was rolled up (best of three), and cold (no
@@ -311,6 +312,7 @@ def phase(name: str, database_url: str, first: dt.date | None, last: dt.date | N
     django_setup(database_url)
     from django.db import connection
 
+    from kpi import services
     from kpi.models import DealerDayFact, StockCheckpoint
     from kpi.services import kpi_rollup
 
@@ -338,7 +340,12 @@ def phase(name: str, database_url: str, first: dt.date | None, last: dt.date | N
         rows = kpi_rollup(start=first, end=last, engine="orm").rows
     else:
         raise SystemExit(f"unknown phase {name}")
-    return {"phase": name, "seconds": time.monotonic() - began, "rows": rows}
+    result = {"phase": name, "seconds": time.monotonic() - began, "rows": rows}
+    if name == "rollup":  # what a comparison with the floor should know, read after the clock stopped
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            result.update(connections=services.ROLLUP_CONNECTIONS, floor_workers=int(cursor.fetchone()[0]))
+    return result
 
 
 def table_sizes(url: str) -> str:
@@ -455,6 +462,9 @@ def main() -> None:
     floor_times = ", ".join(f"{r['seconds']:.2f}" for r in floor_runs)
     full_times = ", ".join(f"{r['seconds']:.2f}" for r in full_runs)
     print(f"Runs (s): floor {floor_times}; full {full_times}; one day {day_times}", file=out)
+    print(f"Cores: {os.cpu_count()}; the rebuild writes on {results['full']['connections']} connections at once; "
+          f"the floor's statement may use {results['full']['floor_workers']} parallel workers "
+          "(max_parallel_workers_per_gather)", file=out)
     print("Tables the rebuild reads (the floor reads only the work orders): " + table_sizes(url), file=out)
     print(out.getvalue())
     if not args.keep:
