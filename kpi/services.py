@@ -147,9 +147,11 @@ def _write_partitions(parts: list[list[Window]]) -> int:
     """Write the first partition on this connection, the others on helper connections at the same time.
 
     Runs inside the caller's transaction, which holds the advisory lock: the helpers take no lock of their
-    own, and they commit only after this connection's share succeeded, just before the caller commits (a
-    failure anywhere rolls every share back). Every helper reads the snapshot this transaction exports, so
-    all dealers' facts are computed from the same state of the database.
+    own (another roll-up waits for this transaction, which ends after theirs), and they commit only after
+    every share succeeded, just before the caller commits; a failure in any share rolls every share
+    back. The helpers read the snapshot this transaction exports once it holds the lock, so they see
+    what this connection sees (READ COMMITTED, like the unsplit path: each statement sees what was
+    committed when it started).
     """
     if len(parts) == 1:
         return sum(postgres.write(window) for window in parts[0])
