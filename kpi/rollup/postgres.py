@@ -95,6 +95,9 @@ def _variant(short: bool) -> dict[str, str]:
     requested_day = _local_day("l.requested_at")
     if short:
         return {
+            # a vehicle by primary key per work order (OFFSET 0 keeps the planner from hashing the table)
+            "vehicle_join": """CROSS JOIN LATERAL (SELECT v.powertrain, v.first_registered_on, v.model_year
+        FROM workorders_vehicle v WHERE v.id = w.vehicle_id OFFSET 0) AS v""",
             # the window's work orders, through the (dealer, opened_at) and (dealer, delivered_at) indexes
             "wo_filter": """w.dealer_id = ANY(%(ids)s) AND ((w.opened_at >= %(lo)s AND w.opened_at < %(hi)s)
           OR (w.delivered_at >= %(lo)s AND w.delivered_at < %(hi)s))""",
@@ -114,6 +117,7 @@ def _variant(short: bool) -> dict[str, str]:
         WHERE l.requested_at >= %(lo)s AND l.requested_at < %(hi)s""",
         }
     return {
+        "vehicle_join": "JOIN workorders_vehicle v ON v.id = w.vehicle_id",
         # the window's work orders by one scan of the table (no dealer index: it would reach most pages
         # in random order)
         "wo_filter": """w.dealer_id + 0 = ANY(%(ids)s) AND ((w.opened_at >= %(lo)s AND w.opened_at < %(hi)s)
@@ -144,8 +148,8 @@ def _variant(short: bool) -> dict[str, str]:
 
 def _build_sql(short: bool, whole_ledger: bool) -> str:
     fragments = _variant(short)
-    wo_filter, x_dealer, survey_join, survey_filter, parts_line_rows = (
-        fragments[k] for k in ("wo_filter", "x_dealer", "survey_join", "survey_filter", "parts_line_rows")
+    wo_filter, vehicle_join, x_dealer, survey_join, survey_filter, parts_line_rows = (
+        fragments[k] for k in ("wo_filter", "vehicle_join", "x_dealer", "survey_join", "survey_filter", "parts_line_rows")
     )
     # Reading the ledger from a checkpoint: every kind listed so the (dealer, kind, at) index bounds the
     # scan by time. Reading all of it: a sequential scan, with the dealer filter kept out of the index.
@@ -188,7 +192,7 @@ wo AS MATERIALIZED (
              ELSE v.model_year >= EXTRACT(YEAR FROM {opened_day})::int - {EXT_WARRANTY_YEARS - 1}
         END AS ext_eligible
     FROM workorders_workorder w
-    JOIN workorders_vehicle v ON v.id = w.vehicle_id
+    {vehicle_join}
     WHERE w.status <> %(cancelled)s AND {wo_filter}
 ),
 dealer AS (
