@@ -2,8 +2,8 @@
 
 A checkpoint holds, for one dealer and local day, every part's balance and last issue day (if within
 365 days) and the dealer's issue costs (cents) of the 89 days up to it. Both engines write one for the
-first and the last day of each window and start a window from the newest valid one before it, reading
-only the ledger rows dated after it. The JSON layout is the same whichever engine wrote it:
+first and the last day of each window (a long window also one before the next nightly run's window)
+and start a window from the newest valid one before it, reading only the ledger rows dated after it. The JSON layout is the same whichever engine wrote it:
     parts:       [[part id, balance, "YYYY-MM-DD" or null], …]
     issue_costs: [["YYYY-MM-DD", cents], …]
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db.models import Count, Max, Min
 
 from kpi.models import StockCheckpoint
@@ -22,6 +23,11 @@ from .common import Window, local_midnight
 # Checkpoint days kept per dealer: the nightly run needs the one its predecessor wrote; a few spare cover
 # backfills in between.
 KEPT = 6
+# A long window (a rebuild) also leaves a checkpoint for the nightly run after it, which starts
+# KPI_ROLLUP_TRAILING_DAYS - 1 days before the day after the window: this many days earlier still, so a
+# night or a week late it is still before that run's window. Without it, the first night after a rebuild
+# started from the rebuild's first day and read years of ledger.
+NIGHTLY_SLACK_DAYS = 7
 
 
 def usable(window: Window) -> dt.date | None:
@@ -55,7 +61,11 @@ def usable(window: Window) -> dt.date | None:
 
 
 def days_to_write(window: Window) -> list[dt.date]:
-    return sorted({window.start, window.end})
+    days = {window.start, window.end}
+    before_nightly = window.end - dt.timedelta(days=int(settings.KPI_ROLLUP_TRAILING_DAYS) + NIGHTLY_SLACK_DAYS)
+    if before_nightly > window.start:
+        days.add(before_nightly)
+    return sorted(days)
 
 
 def clear(window: Window) -> None:

@@ -69,7 +69,9 @@ _ALIAS = {
 
 
 def _ymd(date_sql: str) -> str:
-    return f"(EXTRACT(YEAR FROM {date_sql})::int * 10000 + EXTRACT(MONTH FROM {date_sql})::int * 100 + EXTRACT(DAY FROM {date_sql})::int)"
+    # date_part (float8), not EXTRACT (numeric since PostgreSQL 14, a third slower per row)
+    return (f"(date_part('year', {date_sql})::int * 10000 + date_part('month', {date_sql})::int * 100"
+            f" + date_part('day', {date_sql})::int)")
 
 
 def _local_day(column: str) -> str:
@@ -117,12 +119,15 @@ def _variant(short: bool) -> dict[str, str]:
         WHERE l.requested_at >= %(lo)s AND l.requested_at < %(hi)s""",
         }
     return {
-        "vehicle_join": "JOIN workorders_vehicle v ON v.id = w.vehicle_id",
-        # the window's work orders by one scan of the table (no dealer index: it would reach most pages
-        # in random order)
-        "wo_filter": """w.dealer_id + 0 = ANY(%(ids)s) AND ((w.opened_at >= %(lo)s AND w.opened_at < %(hi)s)
-          OR (w.delivered_at >= %(lo)s AND w.delivered_at < %(hi)s))""",
-        "x_dealer": "x.dealer_id + 0 = ANY(%(ids)s)",
+        # vehicles only for the window's work orders (wo holds others too, for the parts lines)
+        "vehicle_join": """LEFT JOIN workorders_vehicle v ON v.id = w.vehicle_id
+        AND ((w.opened_at >= %(lo)s AND w.opened_at < %(hi)s) OR (w.delivered_at >= %(lo)s AND w.delivered_at < %(hi)s))""",
+        # Every work order of these dealers, by one scan of the table (the dealer index would reach most
+        # pages in random order): the window's parts lines may belong to any of them, and joined with the
+        # CTE they are joined by hash (with the table, at ten million work orders the planner chose
+        # fifteen million memoised index probes).
+        "wo_filter": "w.dealer_id + 0 = ANY(%(ids)s)",
+        "x_dealer": "true",
         "comeback_probe": "",
         # the few comebacks through the comeback_of index, not a hash of the whole table
         "comeback_exists": f"""AND EXISTS (SELECT 1 FROM workorders_workorder c
@@ -141,8 +146,8 @@ def _variant(short: bool) -> dict[str, str]:
         "parts_line_rows": f"""
         SELECT w.dealer_id, {requested_day} AS day, l.filled_from_stock AS filled
         FROM workorders_partsline l
-        JOIN workorders_workorder w ON w.id = l.work_order_id
-        WHERE w.status <> %(cancelled)s AND l.requested_at >= %(lo)s AND l.requested_at < %(hi)s""",
+        JOIN wo w ON w.id = l.work_order_id
+        WHERE l.requested_at >= %(lo)s AND l.requested_at < %(hi)s""",
     }
 
 
@@ -189,7 +194,7 @@ wo AS MATERIALIZED (
         w.extended_warranty_sold, v.powertrain = ANY(%(nev)s) AS nev,
         CASE WHEN v.first_registered_on IS NOT NULL
              THEN {_ymd("v.first_registered_on")} + {EXT_WARRANTY_YEARS * 10000} > {_ymd(opened_day)}
-             ELSE v.model_year >= EXTRACT(YEAR FROM {opened_day})::int - {EXT_WARRANTY_YEARS - 1}
+             ELSE v.model_year >= date_part('year', {opened_day})::int - {EXT_WARRANTY_YEARS - 1}
         END AS ext_eligible
     FROM workorders_workorder w
     {vehicle_join}

@@ -131,3 +131,16 @@ def test_a_checkpoint_written_by_one_engine_serves_the_other(on_postgres, ledger
         assert usable(ledger, *window) == dt.date(2024, 3, 31)
         kpi_rollup(start=window[0], end=window[1], engine=second)
         assert facts(ledger, *window) == expected, (first, second)
+
+
+def test_a_rebuild_leaves_a_checkpoint_for_the_next_nightly_run(ledger, settings):
+    """The first nightly window after a long rebuild starts from a checkpoint near it, not the rebuild's
+    first day (which meant reading years of ledger), and gives the facts of the whole ledger."""
+    settings.KPI_ROLLUP_TRAILING_DAYS = 35
+    kpi_rollup(start=dt.date(2024, 1, 1), end=dt.date(2024, 9, 30))
+    nightly = (dt.date(2024, 9, 30) - dt.timedelta(days=33), dt.date(2024, 10, 1))  # the next night's window
+    start_from = usable(ledger, *nightly)
+    assert start_from is not None
+    assert (nightly[0] - start_from).days <= 35 + checkpoints.NIGHTLY_SLACK_DAYS
+    kpi_rollup(start=nightly[0], end=nightly[1])
+    assert facts(ledger, *nightly) == from_whole_ledger(ledger, *nightly)
