@@ -58,14 +58,23 @@ def kpi_rollup_task(start: str, end: str, dealer_ids: list[int] | None = None) -
 
 
 @shared_task(**RETRY)
-def nightly_rollup_task() -> dict:
+def nightly_rollup_task(due_only: bool = False) -> dict:
     """The trailing KPI_ROLLUP_TRAILING_DAYS days ending yesterday (region time); then the dashboards'
-    warm-up and the digests."""
+    warm-up and the digests.
+
+    Beat calls it every hour with `due_only`: only the time zones whose 02:00 (KPI_ROLLUP_HOUR) has come
+    and whose night run is not done yet (kpi.schedule); an hour with none due does nothing. Called without
+    it (by hand, or a test), every zone is rolled up now.
+    """
+    from .schedule import rollup_due_zones
+
     _refresh_connections()
     try:
-        results = kpi_rollup_trailing()
+        results = rollup_due_zones() if due_only else kpi_rollup_trailing()
     finally:
         _refresh_connections()
+    if due_only and not results:
+        return {"windows": 0, "days": 0, "dealers": 0, "rows": 0, "seconds": 0.0}  # no region's night yet
     summary = {
         "windows": len(results),
         "days": max((r.days for r in results), default=0),

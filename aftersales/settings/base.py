@@ -200,13 +200,17 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULT_EXTENDED = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 KPI_ROLLUP_TRAILING_DAYS = env.int("KPI_ROLLUP_TRAILING_DAYS", default=35)
+KPI_ROLLUP_HOUR = env.int("KPI_ROLLUP_HOUR", default=2)  # local hour of each region's nightly roll-up
 KPI_COMEBACK_DAYS = env.int("KPI_COMEBACK_DAYS", default=30)
 CELERY_BEAT_SCHEDULE = {
     "nightly-kpi-rollup": {
         "task": "kpi.tasks.nightly_rollup_task",
-        # 02:00 in the region's time zone (CELERY_TIMEZONE), after the DMS uploads of the evening.
-        "schedule": crontab(hour=2, minute=0),
-        "options": {"expires": 6 * 3600},
+        # Every hour: each region is rolled up once its own clock passes KPI_ROLLUP_HOUR (02:00, after the
+        # DMS uploads of the evening) — kpi.schedule decides which are due, so regions in other time zones
+        # get their own night, and a missed tick is made up by the next.
+        "schedule": crontab(minute=0),
+        "kwargs": {"due_only": True},
+        "options": {"expires": 50 * 60},
     },
     "api-idempotency-purge": {
         "task": "dealers.tasks.api_idempotency_purge_task",

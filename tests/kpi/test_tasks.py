@@ -104,10 +104,14 @@ def test_a_digest_queueing_failure_does_not_undo_the_rollup(dealer, monkeypatch,
     assert DealerDayFact.objects.filter(day=yesterday_in_shanghai()).exists()
 
 
-def test_beat_runs_the_nightly_rollup_at_two_in_the_morning(settings):
+def test_beat_asks_every_hour_which_regions_are_at_two_in_the_morning(settings):
+    """Beat ticks hourly with due_only; kpi.schedule picks the regions whose own 02:00 has come
+    (tests/kpi/test_schedule.py)."""
     entry = next(e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "kpi.tasks.nightly_rollup_task")
-    assert entry["schedule"].hour == {2} and entry["schedule"].minute == {0}
-    assert settings.CELERY_TIMEZONE == "Asia/Shanghai"
+    assert entry["schedule"].minute == {0} and entry["schedule"].hour == set(range(24))
+    assert entry["kwargs"] == {"due_only": True}
+    assert entry["options"]["expires"] < 3600  # a late tick is superseded by the next, never stacked
+    assert settings.KPI_ROLLUP_HOUR == 2
     assert tasks.nightly_rollup_task.name == "kpi.tasks.nightly_rollup_task"
 
 
