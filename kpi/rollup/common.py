@@ -15,8 +15,11 @@ The rules (issue 3, glossary):
   29 February registration turns 3 on 1 March.
 - Capacity: bays × (closes_at − opens_at) on every day with opened_on ≤ day (or no opened_on) for an
   active dealer.
-- Technicians as of a day: active, hired_on ≤ day (or unknown), left_on after the day (or none); HV: a
-  certification of type HV_CERTIFICATION_CODE with issued_on ≤ day < expires_on.
+- Technicians as of a day: hired_on ≤ day (or unknown), left_on after the day (or none), and either
+  active or with a leaving date — a leaver is usually also marked inactive, and must still count on the
+  days they worked (a past day's coverage must not change when someone leaves later); an inactive
+  record without a leaving date has no known employment and counts on no day. HV: a certification of
+  type HV_CERTIFICATION_CODE with issued_on ≤ day < expires_on.
 - Inventory as of a day: Σ of the ledger (parts.StockMovement.quantity) up to the end of the local day, per
   dealer and part, valued at the part's current cost (Part.cost: one valuation for stock and issues, so
   turnover and days of supply compare like with like; the ledger's unit_cost varies with the document

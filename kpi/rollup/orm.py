@@ -256,7 +256,7 @@ def _capacity(w: Window) -> Iterator[tuple[Key, dict]]:
 def _technicians(w: Window) -> Iterator[tuple[Key, dict]]:
     """Head counts as of each day; technicians and certifications are few, so they are counted here."""
     technicians = list(
-        Technician.objects.filter(dealer_id__in=w.dealer_ids, active=True)
+        Technician.objects.filter(Q(active=True) | Q(left_on__isnull=False), dealer_id__in=w.dealer_ids)
         .filter(Q(hired_on__isnull=True) | Q(hired_on__lte=w.end), Q(left_on__isnull=True) | Q(left_on__gt=w.start))
         .values_list("id", "dealer_id", "hired_on", "left_on")
     )

@@ -308,12 +308,12 @@ technician_event AS (
     -- +1 on the first day employed within the window, −1 on the day of leaving
     SELECT t.dealer_id, GREATEST(t.hired_on, %(start)s::date) AS day, 1 AS n
     FROM training_technician t
-    WHERE t.dealer_id = ANY(%(ids)s) AND t.active
+    WHERE t.dealer_id = ANY(%(ids)s) AND (t.active OR t.left_on IS NOT NULL)
       AND (t.hired_on IS NULL OR t.hired_on <= %(end)s::date) AND (t.left_on IS NULL OR t.left_on > %(start)s::date)
     UNION ALL
     SELECT t.dealer_id, t.left_on, -1
     FROM training_technician t
-    WHERE t.dealer_id = ANY(%(ids)s) AND t.active
+    WHERE t.dealer_id = ANY(%(ids)s) AND (t.active OR t.left_on IS NOT NULL)
       AND (t.hired_on IS NULL OR t.hired_on <= %(end)s::date) AND t.left_on > %(start)s::date
       AND t.left_on <= %(end)s::date
 ),
@@ -331,7 +331,7 @@ hv_piece AS (
         FROM training_certification c
         JOIN training_certificationtype ct ON ct.id = c.type_id AND ct.code = %(hv_code)s
         JOIN training_technician t ON t.id = c.technician_id
-        WHERE t.dealer_id = ANY(%(ids)s) AND t.active
+        WHERE t.dealer_id = ANY(%(ids)s) AND (t.active OR t.left_on IS NOT NULL)
     ) AS pieces
 ),
 hv_event AS (

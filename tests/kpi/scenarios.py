@@ -396,8 +396,8 @@ def urgent_order_hours(dealer) -> Expect:
 
 def hv_cert_coverage(dealer) -> Expect:
     # As of D: T1 HV valid (issued D−100, expires D+100) → active, HV.  T2 HV expiring on D → active only.
-    # T3 HV issued on D → active, HV.  T7 ADAS only → active only.  T4 left on D, T5 inactive, T6 hired on
-    # D+1: not active. HV coverage = 2 / 4 = 50 %.
+    # T3 HV issued on D → active, HV.  T7 ADAS only → active only.  T4 and T8 left on D, T5 inactive (no
+    # leaving date: no known employment), T6 hired on D+1: not active. HV coverage = 2 / 4 = 50 %.
     hv = CertificationTypeFactory()
     adas = CertificationTypeFactory(code="ADAS", name="ADAS")
     t1, t2, t3, t7 = (TechnicianFactory(dealer=dealer, hired_on=dt.date(2020, 1, 1)) for _ in range(4))
@@ -408,13 +408,15 @@ def hv_cert_coverage(dealer) -> Expect:
     t4 = TechnicianFactory(dealer=dealer, hired_on=dt.date(2020, 1, 1), left_on=D)
     t5 = TechnicianFactory(dealer=dealer, active=False)
     t6 = TechnicianFactory(dealer=dealer, hired_on=day(1))
-    for technician in (t4, t5, t6):
+    # T8 left on D and was then marked inactive, as leavers are: the days T8 worked keep counting.
+    t8 = TechnicianFactory(dealer=dealer, hired_on=dt.date(2020, 1, 1), left_on=D, active=False)
+    for technician in (t4, t5, t6, t8):
         CertificationFactory(technician=technician, type=hv, issued_on=day(-10), expires_on=day(700))
-    # D−1: T4 still employed (and certified since D−10), T3 not yet certified, T2 still valid → 5 active,
-    # HV T1, T2 and T4.
-    # D+1: T4 gone, T6 hired (HV) → 5 active, HV T1, T3 and T6.
+    # D−1: T4 and T8 still employed (and certified since D−10), T3 not yet certified, T2 still valid →
+    # 6 active, HV T1, T2, T4 and T8.
+    # D+1: T4 and T8 gone, T6 hired (HV) → 5 active, HV T1, T3 and T6.
     return Expect(Q(50), facts={D: {"technicians_active": 4, "technicians_hv": 2},
-                                day(-1): {"technicians_active": 5, "technicians_hv": 3},
+                                day(-1): {"technicians_active": 6, "technicians_hv": 4},
                                 day(1): {"technicians_active": 5, "technicians_hv": 3}})
 
 
