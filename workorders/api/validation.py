@@ -255,14 +255,19 @@ def _serializer(serializer: serializers.Serializer) -> Check:
             raise Defer
         get = value.get
         validated = {name: run(get(name, _MISSING)) for name, run in fields}
-        if validate is not None:
-            try:
-                validated = validate(validated)
-            except (serializers.ValidationError, DjangoValidationError):
-                raise Defer from None
-        return validated
+        return _run_hook(validate, validated)
 
     return check
+
+
+def _run_hook(validate: Check | None, validated: Any) -> Any:
+    """The serializer's own validate(), if any; whatever it refuses, DRF words (Defer)."""
+    if validate is None:
+        return validated
+    try:
+        return validate(validated)
+    except (serializers.ValidationError, DjangoValidationError):
+        raise Defer from None
 
 
 def _list(field: serializers.ListSerializer) -> Check:
@@ -279,11 +284,6 @@ def _list(field: serializers.ListSerializer) -> Check:
                 or (max_length is not None and len(value) > max_length):
             raise Defer
         validated = [run_child(item) for item in value]
-        if validate is not None:
-            try:
-                validated = validate(validated)
-            except (serializers.ValidationError, DjangoValidationError):
-                raise Defer from None
-        return validated
+        return _run_hook(validate, validated)
 
     return check
