@@ -62,3 +62,9 @@ def test_ensure_defaults_creates_the_role_subscriptions(world):
 def test_bad_arguments_say_what_is_wrong(world, args, message):
     with pytest.raises(CommandError, match=message):
         _call(*args)
+
+
+def test_a_bad_date_names_the_option_and_sends_nothing(subscribed):
+    with pytest.raises(CommandError, match=r"--date: '2026-02-30' is not a date; use YYYY-MM-DD"):
+        _call("--date", "2026-02-30")
+    assert not mail.outbox and not DigestDelivery.objects.exists()

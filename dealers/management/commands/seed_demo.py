@@ -14,16 +14,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from aftersales.commands import date_option
 from dealers.demo import data, org
 from dealers.demo.generator import period, seed_region
 from dealers.models import Region
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"--end: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 class Command(BaseCommand):
@@ -33,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--dealers", type=int, default=24, help="number of dealers (default 24)")
         parser.add_argument("--months", type=int, default=18, help="months of history (default 18)")
         parser.add_argument("--seed", type=int, default=42, help="random seed; the same seed gives the same region")
-        parser.add_argument("--end", type=_date, default=None,
+        parser.add_argument("--end", type=lambda value: date_option(value, "--end"), default=None,
                             help="last day of the period, YYYY-MM-DD (default: yesterday in Asia/Shanghai)")
         parser.add_argument("--if-empty", action="store_true",
                             help="do nothing when a region already exists (used by `make demo`)")

@@ -8,12 +8,11 @@ be sent and writes nothing.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from aftersales.commands import date_option
 from digests.choices import DigestFrequency
 from digests.content import build_digest
 from digests.selectors import delivery_for, due_digests, users_with_memberships
@@ -34,12 +33,7 @@ class Command(BaseCommand):
                             help="first give every user with a role the default digests of that role")
 
     def handle(self, *args, dry_run=False, usernames=None, date=None, frequencies=None, ensure_defaults=False, **options):
-        today = None
-        if date:
-            try:
-                today = dt.date.fromisoformat(date)
-            except ValueError:
-                raise CommandError(f"--date {date!r}: expected YYYY-MM-DD") from None
+        today = date_option(date or None, "--date")
         if usernames:
             known = set(get_user_model().objects.filter(username__in=usernames).values_list("username", flat=True))
             missing = sorted(set(usernames) - known)

@@ -8,17 +8,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
+from aftersales.commands import date_option
 from dealers.models import Dealer
 from kpi.services import CHUNK_DAYS, RollupError, kpi_rollup
-
-
-def _day(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"{option}: {value!r} is not a date; use YYYY-MM-DD") from None
 
 
 class Command(BaseCommand):
@@ -40,8 +32,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. in cron logs)")
 
     def handle(self, *args, **options) -> None:
-        start = _day(options["start"], "--from")
-        end = _day(options["end"], "--to") or timezone.localdate() - dt.timedelta(days=1)
+        start = date_option(options["start"], "--from")
+        end = date_option(options["end"], "--to") or timezone.localdate() - dt.timedelta(days=1)
         if start > end:
             raise CommandError(f"--from {start.isoformat()} is after --to {end.isoformat()}")
         if options["chunk_days"] < 1:
