@@ -1,6 +1,7 @@
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -204,6 +205,12 @@ class WorkOrder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}"
+
+    def clean(self) -> None:
+        # Services, forms and the ingest API refuse it too; this covers the admin. The KPI roll-up counts a
+        # returning customer among the dealer's own work orders (kpi.rollup.common).
+        if self.customer_id and self.dealer_id and self.customer.dealer_id != self.dealer_id:
+            raise ValidationError({"customer": _("The customer belongs to another dealer.")})
 
     @property
     def output_value(self):

@@ -84,6 +84,7 @@ def _delivered(w: Window) -> Iterator[tuple[Key, dict]]:
     )
     earlier = WorkOrder.objects.filter(
         customer_id=OuterRef("customer_id"),
+        dealer_id=OuterRef("dealer_id"),
         status=WorkOrderStatus.DELIVERED,
         delivered_at__lt=OuterRef("delivered_at"),
         delivered_at__gte=outer_delivered - RETURNING_WINDOW,

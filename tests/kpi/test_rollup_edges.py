@@ -2,8 +2,10 @@
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 
 from kpi.models import DealerDayFact
 from kpi.selectors import kpi_by_dealer, kpi_values
@@ -182,3 +184,35 @@ def test_several_ledger_rows_of_one_part_on_one_day(dealer):
     assert (first.inventory_value, first.issue_cost, first.slow_moving_value) == (20, 30, 0)
     assert fact(dealer, dt.date(2024, 6, 28)).slow_moving_value == 0
     assert (fact(dealer, dt.date(2024, 6, 29)).slow_moving_value, fact(dealer, dt.date(2024, 6, 29)).inventory_value) == (20, 20)
+
+
+@pytest.mark.parametrize("engine", ["orm", "postgresql-short", "postgresql-long"])
+def test_a_daylight_saving_region_keeps_local_days_and_a_365_times_24_hour_returning_window(engine, monkeypatch):
+    """Berlin moves to summer time (UTC+2) on 30 March 2025, a day after 30 March 2024 was still UTC+1.
+
+    - Delivered 00:30 on 31 March, summer time (22:30 UTC on 30 March): local day 31 March.
+    - Returning: delivered 30 March 2025 10:00 UTC; the same customer's earlier delivery at 10:30 UTC on
+      30 March 2024 is 8,759.5 h before (counts, < 365 × 24 h), another customer's at 09:30 UTC is
+      8,760.5 h before (does not). Counted in local calendar days, "365 days before" would be 11:00 UTC
+      (noon, winter time) and miss the first.
+    """
+    from kpi.rollup import postgres
+
+    if engine != "orm":
+        if connection.vendor != "postgresql":
+            pytest.skip("the SQL engine runs on PostgreSQL only")
+        if engine == "postgresql-long":
+            monkeypatch.setattr(postgres, "SHORT_WINDOW_DAYS", 0)
+            monkeypatch.setattr(postgres, "FEW_DEALERS", 0)
+    berlin = ZoneInfo("Europe/Berlin")
+    dealer = DealerFactory(region=RegionFactory(code="eu", name="Europe", timezone="Europe/Berlin"))
+    after_midnight = delivered(dealer, local(dt.date(2025, 3, 30), "20:00", berlin),
+                               local(dt.date(2025, 3, 31), "00:30", berlin))
+    assert after_midnight.delivered_at.astimezone(UTC) == dt.datetime(2025, 3, 30, 22, 30, tzinfo=UTC)
+    now = dt.datetime(2025, 3, 30, 10, 0, tzinfo=UTC)
+    for earlier in (dt.datetime(2024, 3, 30, 10, 30, tzinfo=UTC), dt.datetime(2024, 3, 30, 9, 30, tzinfo=UTC)):
+        first = delivered(dealer, earlier - dt.timedelta(hours=2), earlier)
+        delivered(dealer, now - dt.timedelta(hours=2), now, customer=first.customer, vehicle=first.vehicle)
+    kpi_rollup(start=dt.date(2025, 3, 29), end=dt.date(2025, 3, 31), engine=engine.split("-")[0])
+    assert (fact(dealer, dt.date(2025, 3, 30)).delivered_count, fact(dealer, dt.date(2025, 3, 30)).returning_count) == (2, 1)
+    assert fact(dealer, dt.date(2025, 3, 31)).delivered_count == 1
