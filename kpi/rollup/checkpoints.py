@@ -28,6 +28,8 @@ KEPT = 6
 # night or a week late it is still before that run's window. Without it, the first night after a rebuild
 # started from the rebuild's first day and read years of ledger.
 NIGHTLY_SLACK_DAYS = 7
+# Checkpoint days a window writes at most (days_to_write).
+MAX_DAYS = 3
 
 
 def usable(window: Window) -> dt.date | None:
@@ -65,6 +67,7 @@ def days_to_write(window: Window) -> list[dt.date]:
     before_nightly = window.end - dt.timedelta(days=int(settings.KPI_ROLLUP_TRAILING_DAYS) + NIGHTLY_SLACK_DAYS)
     if before_nightly > window.start:
         days.add(before_nightly)
+    assert len(days) <= MAX_DAYS
     return sorted(days)
 
 

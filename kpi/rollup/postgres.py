@@ -51,8 +51,9 @@ from .common import (
 _SOURCE_OF = {
     "delivered": (
         "delivered_count", "output_value", "gross_profit", "cycle_hours", "promised_count", "on_time_count",
-        "ftf_eligible", "ftf_ok", "nev_count", "returning_count", "accident_count", "flat_rate_hours", "actual_hours",
+        "ftf_eligible", "ftf_ok", "nev_count", "accident_count", "flat_rate_hours", "actual_hours",
     ),
+    "returning_customer": ("returning_count",),
     "opened": ("opened_count", "online_opened", "ext_eligible", "ext_sold"),
     "surveys": ("survey_count", "csi_sum", "promoters", "detractors"),
     "complaints_opened": ("complaints_opened", "complaints_resolved_48h"),
@@ -64,7 +65,7 @@ _SOURCE_OF = {
     "issues": ("issue_cost", "issue_cost_90d"),
 }
 _ALIAS = {
-    "delivered": "dl", "opened": "op", "surveys": "sv", "complaints_opened": "co", "complaints_closed": "cc",
+    "delivered": "dl", "returning_customer": "rc", "opened": "op", "surveys": "sv", "complaints_opened": "co", "complaints_closed": "cc",
     "complaints_escalated": "ce", "parts_lines": "pl", "urgent": "ur", "state": "st", "issues": "iss",
 }
 
@@ -110,10 +111,12 @@ def _variant(short: bool) -> dict[str, str]:
             "x_dealer": "x.dealer_id = ANY(%(ids)s::bigint[])",
             # per delivery, an index probe for a comeback (by comeback_of) and an earlier one (by customer)
             "delivery_rows": f"""SELECT w.*,
-        w.ftf AND EXISTS (SELECT 1 FROM workorders_workorder c WHERE {comeback_match}) AS comeback,
-        EXISTS (SELECT 1 FROM workorders_workorder p WHERE p.status = %(delivered_status)s AND {returning_match})
-            AS returning
+        w.ftf AND EXISTS (SELECT 1 FROM workorders_workorder c WHERE {comeback_match}) AS comeback
     FROM wo w
+    WHERE w.in_delivered""",
+            "returning_rows": f"""SELECT w.dealer_id, w.delivered_day FROM wo w
+    CROSS JOIN LATERAL (SELECT 1 FROM workorders_workorder p
+        WHERE p.status = %(delivered_status)s AND {returning_match} LIMIT 1) AS hit
     WHERE w.in_delivered""",
             "survey_join": "",
             "survey_filter": "AND (SELECT w.status FROM workorders_workorder w WHERE w.id = s.work_order_id) <> %(cancelled)s",
@@ -133,19 +136,11 @@ def _variant(short: bool) -> dict[str, str]:
         "wo_filter": """w.dealer_id + 0 = ANY(%(ids)s::bigint[]) AND w.opened_at < %(hi)s
           AND (w.opened_at >= %(lo)s OR w.delivered_at >= %(lo)s::timestamptz - %(returning_window)s::interval)""",
         "x_dealer": "true",
-        # Returning: a hash semi join, the deliveries of these dealers in the window and the year before it
-        # (wo holds them: a customer is a dealer's record, and its work orders are that dealer's) hashed by
-        # customer, probed by the window's. Comeback: the first comeback day of each work order that has
-        # one, from the few comebacks (comeback_of index), hashed. (A window over the deliveries sorted by
-        # customer, tried instead of the semi join, was slower.)
+        # Comeback: the first comeback day of each work order that has one, from the few comebacks
+        # (comeback_of index), hashed.
         "delivery_rows": f"""SELECT w.*,
-        COALESCE(w.ftf AND cb.first_day <= w.delivered_day + %(comeback_days)s::int, false) AS comeback,
-        rt.id IS NOT NULL AS returning
+        COALESCE(w.ftf AND cb.first_day <= w.delivered_day + %(comeback_days)s::int, false) AS comeback
     FROM wo w
-    LEFT JOIN (
-        SELECT w.id FROM wo w
-        WHERE w.in_delivered AND EXISTS (SELECT 1 FROM wo p WHERE p.delivered AND {returning_match})
-    ) AS rt ON rt.id = w.id
     LEFT JOIN (
         SELECT c.comeback_of_id AS id, MIN({_local_day("c.opened_at")}) AS first_day
         FROM workorders_workorder c
@@ -153,6 +148,13 @@ def _variant(short: bool) -> dict[str, str]:
         GROUP BY 1
     ) AS cb ON cb.id = w.id
     WHERE w.in_delivered""",
+        # Returning: a hash semi join, the deliveries of these dealers in the window and the year before it
+        # (wo holds them: a customer is a dealer's record, and its work orders are that dealer's) hashed by
+        # customer, probed by the window's; counted on its own, as a flag joined back to the deliveries by
+        # id it cost a hash of all of them (at ten million work orders, 15 s). (A window over the
+        # deliveries sorted by customer, tried instead of the semi join, was slower.)
+        "returning_rows": f"""SELECT w.dealer_id, w.delivered_day FROM wo w
+    WHERE w.in_delivered AND EXISTS (SELECT 1 FROM wo p WHERE p.delivered AND {returning_match})""",
         "survey_join": "",
         # an anti join with the few cancelled work orders, not a join with all of them
         "survey_filter": """AND NOT EXISTS (SELECT 1 FROM workorders_workorder w
@@ -178,7 +180,7 @@ def _build_sql(short: bool, whole_ledger: bool) -> str:
     ledger_filter = (
         "m.dealer_id + 0 = ANY(%(ids)s::bigint[])" if whole_ledger else "m.dealer_id = ANY(%(ids)s::bigint[]) AND m.kind = ANY(%(kinds)s)"
     )
-    delivery_rows = fragments["delivery_rows"]
+    delivery_rows, returning_rows = fragments["delivery_rows"], fragments["returning_rows"]
     source_of_field = {field: cte for cte, fields in _SOURCE_OF.items() for field in fields}
     assert set(source_of_field) | {"capacity_hours"} == set(FACT_FIELDS), "every measure needs a source"
     columns = ", ".join(["dealer_id", "day", "computed_at", *FACT_FIELDS])
@@ -227,10 +229,15 @@ grid AS (
     FROM dealer d CROSS JOIN generate_series(%(start)s::timestamp, %(end)s::timestamp, interval '1 day') AS g(day)
 ),
 delivery AS (
-    -- the window's deliveries, each marked: comeback (a repair or warranty work order with a comeback
-    -- opened within N local days of its delivery), returning (its customer had another delivered in the
-    -- 365 days before)
+    -- the window's deliveries, each marked comeback: a repair or warranty work order with a comeback
+    -- opened within N local days of its delivery
     {delivery_rows}
+),
+returning_customer AS (
+    -- deliveries of the window whose customer had another delivered in the 365 × 24 h before
+    SELECT x.dealer_id, x.delivered_day AS day, COUNT(*) AS returning_count
+    FROM ({returning_rows}) AS x
+    GROUP BY 1, 2
 ),
 delivered AS (
     SELECT w.dealer_id, w.delivered_day AS day,
@@ -243,7 +250,6 @@ delivered AS (
         COUNT(*) FILTER (WHERE w.ftf) AS ftf_eligible,
         COUNT(*) FILTER (WHERE w.ftf AND NOT w.comeback) AS ftf_ok,
         COUNT(*) FILTER (WHERE w.nev) AS nev_count,
-        COUNT(*) FILTER (WHERE w.returning) AS returning_count,
         COUNT(*) FILTER (WHERE w.accident) AS accident_count,
         SUM(w.flat_rate_hours) AS flat_rate_hours,
         SUM(w.actual_hours) AS actual_hours
@@ -379,12 +385,18 @@ segment AS (
     -- from each ledger row until the next one's day a part's balance and last issue day are constant.
     -- Rows of one day are peers in the window's order, so every one of them sums the whole day; all but
     -- one get an empty segment (until = their own day).
-    SELECT dealer_id, part_id, day, cost_cents,
-        COALESCE(LEAD(day) OVER w, %(end)s::date + 1) AS until,
-        SUM(quantity) OVER w AS balance,
-        GREATEST(MAX(day) FILTER (WHERE issued) OVER w, MAX(last_issue) OVER w) AS last_issue
-    FROM movement
-    WINDOW w AS (PARTITION BY dealer_id, part_id ORDER BY day)
+    -- covers_checkpoint: the segment holds a checkpoint day (worked out here, in the window's pass, so
+    -- checkpoint_parts joins only these with the days instead of every segment)
+    SELECT *, {" OR ".join(f"(day <= %(checkpoint_{i})s::date AND %(checkpoint_{i})s::date < until)"
+                           for i in range(checkpoints.MAX_DAYS))} AS covers_checkpoint
+    FROM (
+        SELECT dealer_id, part_id, day, cost_cents,
+            COALESCE(LEAD(day) OVER w, %(end)s::date + 1) AS until,
+            SUM(quantity) OVER w AS balance,
+            GREATEST(MAX(day) FILTER (WHERE issued) OVER w, MAX(last_issue) OVER w) AS last_issue
+        FROM movement
+        WINDOW w AS (PARTITION BY dealer_id, part_id ORDER BY day)
+    ) AS windowed
 ),
 aged AS (
     -- segments during which the part is slow-moving ({SLOW_MOVING_DAYS} days without issue) inside the
@@ -475,7 +487,7 @@ checkpoint_parts AS (
         CASE WHEN s.last_issue > c.day - {DEAD_STOCK_DAYS} THEN s.last_issue END)) AS parts
     FROM segment s
     JOIN checkpoint_day c ON s.day <= c.day AND c.day < s.until
-    WHERE s.balance <> 0 OR s.last_issue > c.day - {DEAD_STOCK_DAYS}
+    WHERE s.covers_checkpoint AND (s.balance <> 0 OR s.last_issue > c.day - {DEAD_STOCK_DAYS})
     GROUP BY 1, 2
 ),
 checkpoint_issues AS (
@@ -518,6 +530,7 @@ BEGINNING = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 
 
 def params(window: Window, checkpoint: dt.date | None = None) -> dict:
+    checkpoint_days = checkpoints.days_to_write(window)
     return {
         "ids": list(window.dealer_ids),
         "start": window.start,
@@ -542,7 +555,10 @@ def params(window: Window, checkpoint: dt.date | None = None) -> dict:
         "kinds": [str(kind) for kind in MovementKind],
         "checkpoint": checkpoint,
         "ledger_from": local_midnight(checkpoint + dt.timedelta(days=1), window.tz) if checkpoint else BEGINNING,
-        "checkpoint_days": checkpoints.days_to_write(window),
+        "checkpoint_days": checkpoint_days,
+        # the same one by one, None where the window writes fewer
+        **{f"checkpoint_{i}": checkpoint_days[i] if i < len(checkpoint_days) else None
+           for i in range(checkpoints.MAX_DAYS)},
     }
 
 
