@@ -87,7 +87,7 @@ def _variant(short: bool) -> dict[str, str]:
 
     Short windows (the nightly run) read the window's work orders through the dealer-and-day indexes and
     probe indexes row by row: a comeback by comeback_of, a customer's earlier work order by customer, a
-    survey's or parts line's work order by primary key. Long windows (rebuilds) read every work order of
+    survey's or parts line's work order by primary key. Long windows (rebuilds) read the work orders of
     their dealers once (wo) and join whole tables with hashes instead.
     """
     delivered_day = _local_day("w.delivered_at")
@@ -532,12 +532,13 @@ BEGINNING = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 def params(window: Window, checkpoint: dt.date | None = None) -> dict:
     checkpoint_days = checkpoints.days_to_write(window)
     return {
+        # Used as ANY(%(ids)s::bigint[]): psycopg sends small integers as smallint[], and bigint = smallint
+        # has no hashed ANY, so each row of a scan compared its dealer with every id in turn.
         "ids": list(window.dealer_ids),
         "start": window.start,
         "end": window.end,
         "lo": window.lo,
         "hi": window.hi,
-        "tz": window.tz_name,
         "ftf": list(FTF_TYPES),
         "nev": list(NEV),
         "accident": str(WorkOrderType.ACCIDENT),
