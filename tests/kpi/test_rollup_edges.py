@@ -216,3 +216,12 @@ def test_a_daylight_saving_region_keeps_local_days_and_a_365_times_24_hour_retur
     kpi_rollup(start=dt.date(2025, 3, 29), end=dt.date(2025, 3, 31), engine=engine.split("-")[0])
     assert (fact(dealer, dt.date(2025, 3, 30)).delivered_count, fact(dealer, dt.date(2025, 3, 30)).returning_count) == (2, 1)
     assert fact(dealer, dt.date(2025, 3, 31)).delivered_count == 1
+
+
+def test_deleting_a_dealer_deletes_its_facts(dealer, other_dealer):
+    # The facts' dealer column has no database constraint (kpi.models): Django's CASCADE does the work.
+    kpi_rollup(start=D, end=day(1))
+    assert DealerDayFact.objects.filter(dealer=dealer).count() == 2
+    dealer.delete()
+    assert not DealerDayFact.objects.filter(dealer_id=dealer.id).exists()
+    assert DealerDayFact.objects.filter(dealer=other_dealer).count() == 2
