@@ -384,30 +384,34 @@ movement AS (
 segment AS (
     -- from each ledger row until the next one's day a part's balance and last issue day are constant.
     -- Rows of one day are peers in the window's order, so every one of them sums the whole day; all but
-    -- one get an empty segment (until = their own day).
-    -- covers_checkpoint: the segment holds a checkpoint day (worked out here, in the window's pass, so
-    -- checkpoint_parts joins only these with the days instead of every segment)
-    SELECT *, {" OR ".join(f"(day <= %(checkpoint_{i})s::date AND %(checkpoint_{i})s::date < until)"
-                           for i in range(checkpoints.MAX_DAYS))} AS covers_checkpoint
-    FROM (
-        SELECT dealer_id, part_id, day, cost_cents,
-            COALESCE(LEAD(day) OVER w, %(end)s::date + 1) AS until,
-            SUM(quantity) OVER w AS balance,
-            GREATEST(MAX(day) FILTER (WHERE issued) OVER w, MAX(last_issue) OVER w) AS last_issue
-        FROM movement
-        WINDOW w AS (PARTITION BY dealer_id, part_id ORDER BY day)
-    ) AS windowed
+    -- one get an empty segment (until = their own day). Only the segments read below are kept, marked in
+    -- the window's pass: those that hold a checkpoint day, and the aging ones (the part slow-moving,
+    -- {SLOW_MOVING_DAYS} days without issue, inside the window; dead, {DEAD_STOCK_DAYS} days, starts no
+    -- earlier). Kept whole, the CTE stored every ledger row and was scanned twice more.
+    SELECT * FROM (
+        SELECT *,
+            {" OR ".join(f"(day <= %(checkpoint_{i})s::date AND %(checkpoint_{i})s::date < until)"
+                         for i in range(checkpoints.MAX_DAYS))} AS covers_checkpoint,
+            balance <> 0 AND until > %(start)s::date
+                AND GREATEST(day, last_issue + {SLOW_MOVING_DAYS}) < until
+                AND GREATEST(day, last_issue + {SLOW_MOVING_DAYS}) <= %(end)s::date AS aging
+        FROM (
+            SELECT dealer_id, part_id, day, cost_cents,
+                COALESCE(LEAD(day) OVER w, %(end)s::date + 1) AS until,
+                SUM(quantity) OVER w AS balance,
+                GREATEST(MAX(day) FILTER (WHERE issued) OVER w, MAX(last_issue) OVER w) AS last_issue
+            FROM movement
+            WINDOW w AS (PARTITION BY dealer_id, part_id ORDER BY day)
+        ) AS windowed
+    ) AS marked
+    WHERE covers_checkpoint OR aging
 ),
 aged AS (
-    -- segments during which the part is slow-moving ({SLOW_MOVING_DAYS} days without issue) inside the
-    -- window; dead ({DEAD_STOCK_DAYS} days) starts no earlier
     SELECT s.dealer_id, s.balance * s.cost_cents AS v, s.until,
         GREATEST(s.day, s.last_issue + {SLOW_MOVING_DAYS}) AS slow_from,
         GREATEST(s.day, s.last_issue + {DEAD_STOCK_DAYS}) AS dead_from
     FROM segment s
-    WHERE s.balance <> 0 AND s.until > %(start)s::date
-      AND GREATEST(s.day, s.last_issue + {SLOW_MOVING_DAYS}) < s.until
-      AND GREATEST(s.day, s.last_issue + {SLOW_MOVING_DAYS}) <= %(end)s::date
+    WHERE s.aging
 ),
 ledger_day AS (
     -- per dealer and day: the change of stock value and the cost issued (cents)
