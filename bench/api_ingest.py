@@ -167,10 +167,10 @@ def _copy_same_rows(payloads: list[dict], dealers: dict[str, int], technicians: 
           ((w_start + n, line["op_code"], line["description"], line["flat_rate_hours"], line["actual_hours"],
             technicians[(dealers[p["dealer"]], line["technician"])], line["amount"])
            for n, p in enumerate(payloads) for line in p["labour_lines"]))
-    _copy("workorders_partsline", ["work_order_id", "part_id", "quantity", "returned_quantity", "unit_price",
-                                   "unit_cost", "filled_from_stock", "requested_at"],
-          ((w_start + n, parts[line["part_number"]], line["quantity"], 0, line["unit_price"], line["unit_cost"],
-            "t", p["opened_at"]) for n, p in enumerate(payloads) for line in p["parts_lines"]))
+    _copy("workorders_partsline", ["work_order_id", "dealer_id", "part_id", "quantity", "returned_quantity",
+                                   "unit_price", "unit_cost", "filled_from_stock", "requested_at"],
+          ((w_start + n, dealers[p["dealer"]], parts[line["part_number"]], line["quantity"], 0, line["unit_price"],
+            line["unit_cost"], "t", p["opened_at"]) for n, p in enumerate(payloads) for line in p["parts_lines"]))
     connection.commit() if not connection.get_autocommit() else None
     return time.perf_counter() - started
 
@@ -388,9 +388,9 @@ def _load_lines(dealer) -> None:
     _copy("workorders_labourline", ["work_order_id", "op_code", "description", "flat_rate_hours", "actual_hours",
                                     "technician_id", "amount"],
           ((pk, f"OP{n}", "工时", "1.50", "1.25", technician.pk, "240.00") for pk, _at in ids for n in range(3)))
-    _copy("workorders_partsline", ["work_order_id", "part_id", "quantity", "returned_quantity", "unit_price",
-                                   "unit_cost", "filled_from_stock", "requested_at"],
-          ((pk, part.pk, 2, 0, "70.00", "40.00", "t", at.isoformat()) for pk, at in ids for _n in range(4)))
+    _copy("workorders_partsline", ["work_order_id", "dealer_id", "part_id", "quantity", "returned_quantity",
+                                   "unit_price", "unit_cost", "filled_from_stock", "requested_at"],
+          ((pk, dealer.pk, part.pk, 2, 0, "70.00", "40.00", "t", at.isoformat()) for pk, at in ids for _n in range(4)))
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE workorders_labourline ENABLE TRIGGER ALL")
         cursor.execute("ALTER TABLE workorders_partsline ENABLE TRIGGER ALL")

@@ -112,7 +112,7 @@ class Writers:
         "workorders_labourline": "id, op_code, description, flat_rate_hours, actual_hours, amount, technician_id, "
         "work_order_id",
         "workorders_partsline": "id, quantity, returned_quantity, unit_price, unit_cost, filled_from_stock, "
-        "requested_at, part_id, work_order_id",
+        "requested_at, part_id, work_order_id, dealer_id",
         "parts_stockmovement": "id, kind, quantity, unit_cost, at, reason, dealer_id, part_id, parts_line_id",
         "workorders_survey": "id, answered_at, attitude_score, price_transparency_score, on_time_score, quality_score, "
         "facility_score, recommend, comment, updated_at, dealer_id, work_order_id",
@@ -210,7 +210,7 @@ def generate(n: int, directory: Path, seed: int = 20250101) -> dict[str, int]:
             parts_amount += quantity * costs[part] * 2
             parts_cost += quantity * costs[part]
             w.row("workorders_partsline", parts_id, quantity, 0, costs[part] * 2, costs[part], "t" if filled else "f",
-                  ts(requested), part, i)
+                  ts(requested), part, i, dealer)
             if filled and status != "cancelled":
                 movement_id += 1
                 w.row("parts_stockmovement", movement_id, "issue", -quantity, costs[part], ts(requested), "", dealer,

@@ -45,7 +45,7 @@ from .services.customers import VIN_RE, normalize_phone, normalize_vin
 
 CENT = Decimal("0.01")
 LABOUR_COLUMNS = ("work_order_id", "op_code", "description", "flat_rate_hours", "actual_hours", "technician_id", "amount")
-PARTS_COLUMNS = ("work_order_id", "part_id", "quantity", "returned_quantity", "unit_price", "unit_cost",
+PARTS_COLUMNS = ("work_order_id", "dealer_id", "part_id", "quantity", "returned_quantity", "unit_price", "unit_cost",
                  "filled_from_stock", "requested_at")
 STATUS_COLUMNS = ("work_order_id", "status", "at", "by_id", "note")
 CREATED, UPDATED, UNCHANGED, ERROR, NOT_WRITTEN = "created", "updated", "unchanged", "error", "not_written"
@@ -541,7 +541,7 @@ def _write(prepared: list[_Prepared], by: Any) -> None:
     for p in prepared:
         wo = p.work_order
         labour_rows.extend((wo.pk, *line) for line in p.labour)
-        parts_rows.extend((wo.pk, part_id, quantity, 0, price, cost, filled, wo.opened_at)
+        parts_rows.extend((wo.pk, wo.dealer_id, part_id, quantity, 0, price, cost, filled, wo.opened_at)
                           for part_id, quantity, price, cost, filled in p.parts)
     work_order_ids = [p.work_order.pk for p in prepared]
     user_id = getattr(history_user, "pk", None)

@@ -1,4 +1,5 @@
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -207,10 +208,18 @@ class WorkOrder(models.Model):
         return f"{self.number}"
 
     def clean(self) -> None:
-        # Services, forms and the ingest API refuse it too; this covers the admin. The KPI roll-up counts a
-        # returning customer among the dealer's own work orders (kpi.rollup.common).
+        # Services, forms and the ingest API refuse both too; this covers the admin. The KPI roll-up counts
+        # a returning customer among the dealer's own work orders (kpi.rollup.common), and its parts lines
+        # by the dealer copied onto them (PartsLine.dealer).
+        errors = {}
         if self.customer_id and self.dealer_id and self.customer.dealer_id != self.dealer_id:
-            raise ValidationError({"customer": _("The customer belongs to another dealer.")})
+            errors["customer"] = _("The customer belongs to another dealer.")
+        if self.pk and self.dealer_id and (
+            WorkOrder.objects.filter(pk=self.pk).exclude(dealer_id=self.dealer_id).exists()
+        ):
+            errors["dealer"] = _("A work order stays with the dealer that opened it.")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def output_value(self):
@@ -278,6 +287,13 @@ class PartsLine(models.Model):
     work_order = models.ForeignKey(
         WorkOrder, on_delete=models.CASCADE, related_name="parts_lines", verbose_name=_("work order")
     )
+    # The work order's dealer, copied when the line is written (save() fills it; bulk writers pass it): the
+    # KPI roll-up counts a dealer's parts lines by day without joining every line to its work order. A
+    # work order never changes dealer (WorkOrder.clean), so the copy cannot go stale.
+    dealer = models.ForeignKey(
+        "dealers.Dealer", on_delete=models.PROTECT, related_name="+", editable=False, db_index=False,
+        verbose_name=_("dealer"),
+    )
     part = models.ForeignKey("parts.Part", on_delete=models.PROTECT, related_name="parts_lines", verbose_name=_("part"))
     quantity = models.PositiveIntegerField(_("quantity"))
     returned_quantity = models.PositiveIntegerField(_("returned quantity"), default=0)
@@ -299,10 +315,18 @@ class PartsLine(models.Model):
             ),
             models.CheckConstraint(condition=Q(unit_price__gte=0, unit_cost__gte=0), name="partsline_money_gte_0"),
         ]
-        indexes = [models.Index(fields=["requested_at"], name="partsline_requested")]
+        indexes = [
+            models.Index(fields=["requested_at"], name="partsline_requested"),
+            models.Index(fields=["dealer", "requested_at"], name="partsline_dealer_requested"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.part_id} × {self.quantity}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.dealer_id is None:
+            self.dealer_id = self.work_order.dealer_id
+        super().save(*args, **kwargs)
 
 
 # The survey's CSI is the weighted mean of its dimension scores (glossary: csi). Weights sum to 1.

@@ -116,7 +116,7 @@ class Workshop:
         self.changes = sink.table(WorkOrderStatusChange, ["id", "work_order", "status", "at", "by", "note"])
         self.labour = sink.table(LabourLine, ["id", "work_order", "op_code", "description", "flat_rate_hours",
                                               "actual_hours", "technician", "amount"])
-        self.parts_lines = sink.table(PartsLine, ["id", "work_order", "part", "quantity", "returned_quantity",
+        self.parts_lines = sink.table(PartsLine, ["id", "work_order", "dealer", "part", "quantity", "returned_quantity",
                                                   "unit_price", "unit_cost", "filled_from_stock", "requested_at"])
         self.comebacks: dict[tuple[int, int], list[Comeback]] = {}
         self._numbers: dict[tuple[int, int, int], int] = {}
@@ -430,7 +430,8 @@ class Workshop:
         for line_id, part, qty, returned, filled, requested in parts:
             info = self.catalogue.parts[part]
             price_text, cost_text = self._money[part]
-            self.parts_lines.add((line_id, wo_id, info.id, qty, returned, price_text, cost_text, filled, ts(requested)))
+            self.parts_lines.add((line_id, wo_id, plan.id, info.id, qty, returned, price_text, cost_text, filled,
+                                  ts(requested)))
             parts_amount += (qty - returned) * info.price
             parts_cost += (qty - returned) * info.cost
         for status_value, at, by, note in events:

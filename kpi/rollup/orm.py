@@ -209,17 +209,15 @@ def _complaints(w: Window) -> Iterator[tuple[Key, dict]]:
 
 def _parts_lines(w: Window) -> Iterator[tuple[Key, dict]]:
     rows = (
-        PartsLine.objects.filter(
-            work_order__dealer_id__in=w.dealer_ids, requested_at__gte=w.lo, requested_at__lt=w.hi
-        )
+        PartsLine.objects.filter(dealer_id__in=w.dealer_ids, requested_at__gte=w.lo, requested_at__lt=w.hi)
         .exclude(work_order__status=CANCELLED)
         .annotate(day=TruncDate("requested_at", tzinfo=w.tz))
-        .values("work_order__dealer_id", "day")
+        .values("dealer_id", "day")
         .order_by()
         .annotate(parts_lines_requested=Count("id"), parts_lines_filled=Count("id", filter=Q(filled_from_stock=True)))
     )
     for row in rows:
-        yield (row.pop("work_order__dealer_id"), row.pop("day")), row
+        yield (row.pop("dealer_id"), row.pop("day")), row
 
 
 def _urgent_orders(w: Window) -> Iterator[tuple[Key, dict]]:

@@ -108,7 +108,6 @@ def _variant(short: bool) -> dict[str, str]:
             # the window's work orders, through the (dealer, opened_at) and (dealer, delivered_at) indexes
             "wo_filter": """w.dealer_id = ANY(%(ids)s::bigint[]) AND ((w.opened_at >= %(lo)s AND w.opened_at < %(hi)s)
           OR (w.delivered_at >= %(lo)s AND w.delivered_at < %(hi)s))""",
-            "x_dealer": "x.dealer_id = ANY(%(ids)s::bigint[])",
             # per delivery, an index probe for a comeback (by comeback_of) and an earlier one (by customer)
             "delivery_rows": f"""SELECT w.*,
         w.ftf AND EXISTS (SELECT 1 FROM workorders_workorder c WHERE {comeback_match}) AS comeback
@@ -120,12 +119,12 @@ def _variant(short: bool) -> dict[str, str]:
     WHERE w.in_delivered""",
             "survey_join": "",
             "survey_filter": "AND (SELECT w.status FROM workorders_workorder w WHERE w.id = s.work_order_id) <> %(cancelled)s",
+            # the window's lines through the (dealer, requested_at) index; each one's work order by key
             "parts_line_rows": f"""
-        SELECT (SELECT w.dealer_id FROM workorders_workorder w
-                WHERE w.id = l.work_order_id AND w.status <> %(cancelled)s) AS dealer_id,
-            {requested_day} AS day, l.filled_from_stock AS filled
+        SELECT l.dealer_id, {requested_day} AS day, l.filled_from_stock AS filled
         FROM workorders_partsline l
-        WHERE l.requested_at >= %(lo)s AND l.requested_at < %(hi)s""",
+        WHERE l.dealer_id = ANY(%(ids)s::bigint[]) AND l.requested_at >= %(lo)s AND l.requested_at < %(hi)s
+          AND (SELECT w.status FROM workorders_workorder w WHERE w.id = l.work_order_id) <> %(cancelled)s""",
         }
     return {
         # vehicles only for the window's work orders (wo holds others too, for the parts lines)
@@ -135,7 +134,6 @@ def _variant(short: bool) -> dict[str, str]:
         # one scan of the table (the dealer index would reach most pages in random order).
         "wo_filter": """w.dealer_id + 0 = ANY(%(ids)s::bigint[]) AND w.opened_at < %(hi)s
           AND (w.opened_at >= %(lo)s OR w.delivered_at >= %(lo)s::timestamptz - %(returning_window)s::interval)""",
-        "x_dealer": "true",
         # Comeback: the first comeback day of each work order that has one, from the few comebacks
         # (comeback_of index), hashed.
         "delivery_rows": f"""SELECT w.*,
@@ -159,21 +157,21 @@ def _variant(short: bool) -> dict[str, str]:
         # an anti join with the few cancelled work orders, not a join with all of them
         "survey_filter": """AND NOT EXISTS (SELECT 1 FROM workorders_workorder w
           WHERE w.id = s.work_order_id AND w.status = %(cancelled)s)""",
-        # A parts line's work order may be older than the window: joined with the table, which the planner
-        # hashes (its ids are known unique; LONG_WINDOW_PLANNER keeps it from memoised index probes)
+        # Lines carry their dealer (PartsLine.dealer): one scan, and an anti join with the few cancelled
+        # work orders instead of a join of every line with its work order.
         "parts_line_rows": f"""
-        SELECT w.dealer_id, {requested_day} AS day, l.filled_from_stock AS filled
+        SELECT l.dealer_id, {requested_day} AS day, l.filled_from_stock AS filled
         FROM workorders_partsline l
-        JOIN workorders_workorder w ON w.id = l.work_order_id
-        WHERE l.requested_at >= %(lo)s AND l.requested_at < %(hi)s
-          AND w.dealer_id + 0 = ANY(%(ids)s::bigint[]) AND w.status <> %(cancelled)s""",
+        WHERE l.dealer_id + 0 = ANY(%(ids)s::bigint[]) AND l.requested_at >= %(lo)s AND l.requested_at < %(hi)s
+          AND NOT EXISTS (SELECT 1 FROM workorders_workorder w
+                          WHERE w.id = l.work_order_id AND w.status = %(cancelled)s)""",
     }
 
 
 def _build_sql(short: bool, whole_ledger: bool) -> str:
     fragments = _variant(short)
-    wo_filter, vehicle_join, x_dealer, survey_join, survey_filter, parts_line_rows = (
-        fragments[k] for k in ("wo_filter", "vehicle_join", "x_dealer", "survey_join", "survey_filter", "parts_line_rows")
+    wo_filter, vehicle_join, survey_join, survey_filter, parts_line_rows = (
+        fragments[k] for k in ("wo_filter", "vehicle_join", "survey_join", "survey_filter", "parts_line_rows")
     )
     # Reading the ledger from a checkpoint: every kind listed so the (dealer, kind, at) index bounds the
     # scan by time. Reading all of it: a sequential scan, with the dealer filter kept out of the index.
@@ -306,7 +304,6 @@ parts_lines AS (
         COUNT(*) AS parts_lines_requested,
         COUNT(*) FILTER (WHERE x.filled) AS parts_lines_filled
     FROM ({parts_line_rows}) AS x
-    WHERE {x_dealer}
     GROUP BY 1, 2
 ),
 urgent AS (

@@ -12,7 +12,7 @@ import pytest
 from tests.api.conftest import work_order_payload
 from tests.workorders.factories import WorkOrderFactory
 from workorders import ingest
-from workorders.models import Customer, LabourLine, Vehicle, WorkOrder, WorkOrderStatusChange
+from workorders.models import Customer, LabourLine, PartsLine, Vehicle, WorkOrder, WorkOrderStatusChange
 
 pytestmark = pytest.mark.django_db
 BULK = "/api/v1/work-orders/bulk/"
@@ -103,3 +103,14 @@ def test_a_comeback_linked_within_the_batch_is_recorded_in_the_history(api, deal
     link = WorkOrder.history.filter(id=ids[1]).latest("history_id")
     assert (link.history_type, link.history_change_reason, link.comeback_of_id) == (
         "~", "DMS import: comeback link", ids[0])
+
+
+def test_imported_parts_lines_carry_their_work_orders_dealer(api, dealer, catalogue, technicians):
+    # PartsLine.dealer is what the KPI roll-up counts a dealer's lines by; the COPY path writes it too.
+    body = api.post(BULK, batch(dealer, 2), format="json").json()
+    assert body["counts"] == {"created": 2}
+    lines = PartsLine.objects.filter(work_order__dealer=dealer)
+    assert lines.exists()
+    assert set(lines.values_list("dealer_id", flat=True)) == {dealer.id}
+    assert set(PartsLine.history.filter(work_order_id__in=lines.values("work_order_id"))
+               .values_list("dealer_id", flat=True)) == {dealer.id}
