@@ -211,7 +211,7 @@ class WorkOrder(models.Model):
         # Services, forms and the ingest API refuse both too; this covers the admin. The KPI roll-up counts
         # a returning customer among the dealer's own work orders (kpi.rollup.common), and its parts lines
         # by the dealer copied onto them (PartsLine.dealer).
-        errors = {}
+        errors: dict[str, str] = {}
         if self.customer_id and self.dealer_id and self.customer.dealer_id != self.dealer_id:
             errors["customer"] = _("The customer belongs to another dealer.")
         if self.pk and self.dealer_id and (
