@@ -1,6 +1,7 @@
 """Parts lines carry their work order's dealer (see PartsLine.dealer): added, filled from the work orders
-(history rows too, from the work order they belong to); 0004 then requires it (apart, because on
-PostgreSQL the fill queues deferred foreign-key checks, and a table with pending ones cannot be altered)."""
+(history rows too, from the work order they belong to); 0004 then requires it and adds the foreign key.
+The column starts without the key so the fill queues no deferred check per row (millions of them, and a
+table with pending ones cannot be altered); adding the key afterwards checks every row in one pass."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -39,7 +40,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='partsline',
             name='dealer',
-            field=models.ForeignKey(db_index=False, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='dealers.dealer', verbose_name='dealer'),
+            field=models.ForeignKey(db_constraint=False, db_index=False, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='dealers.dealer', verbose_name='dealer'),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
     ]

@@ -1,4 +1,4 @@
-"""PartsLine.dealer, filled by 0003, is required from now on; the roll-up's index on it."""
+"""PartsLine.dealer, filled by 0003, is required and a foreign key from now on; the roll-up's index on it."""
 
 import django.db.models.deletion
 from django.db import migrations, models
