@@ -66,6 +66,15 @@ class Customer(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        # A customer's work orders are all its dealer's (WorkOrder.clean); moving the customer to another
+        # dealer would leave them behind. Covers the admin (services never move a customer).
+        if self.pk and self.dealer_id and (
+            Customer.objects.filter(pk=self.pk).exclude(dealer_id=self.dealer_id).exists()
+            and self.work_orders.exists()
+        ):
+            raise ValidationError({"dealer": _("A customer with work orders stays with their dealer.")})
+
 
 class Vehicle(models.Model):
     vin = models.CharField(_("VIN"), max_length=17, unique=True)

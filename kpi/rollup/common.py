@@ -7,10 +7,11 @@ The rules (issue 3, glossary):
   ones included: opened_at is when the work order was written), on opened_at's local day.
 - Comeback: a non-cancelled work order whose comeback_of is the original, opened on or before the
   KPI_COMEBACK_DAYS-th local calendar day after the original's delivery day (30 days after: counts; 31: not).
-- Returning customer: the customer had another delivered work order at the dealer whose delivered_at is
-  earlier and at most 365 × 24 h before this one's. (A customer is a dealer's own record, and services,
-  forms and the ingest API give a work order only its dealer's customers, so "at the dealer" takes
-  nothing away; it lets a long window find the earlier deliveries among the dealer's own.)
+- Returning customer: the customer had another delivered work order whose delivered_at is earlier and at
+  most 365 × 24 h before this one's. A customer is a dealer's own record, and services, forms, the
+  ingest API and WorkOrder.clean give a work order only its dealer's customers, so all of a customer's
+  work orders are that dealer's: the SQL engine looks among the dealer's own deliveries (a long window
+  holds them already), the ORM engine among the customer's, with the same result.
 - Extended-warranty eligibility: the vehicle is under 3 years old on the local opening day, counted from
   first_registered_on, or from 1 January of model_year when the registration date is unknown
   (i.e. model_year ≥ opening year − 2). "Under 3 years" compares calendar dates as YYYYMMDD numbers, so a

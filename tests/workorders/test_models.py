@@ -30,3 +30,14 @@ def test_a_parts_line_takes_its_work_orders_dealer(dealer):
     # Every write path that saves a model (services, admin, factories) fills it; bulk writers pass it.
     line = PartsLineFactory(work_order=WorkOrderFactory(dealer=dealer))
     assert PartsLine.objects.get(pk=line.pk).dealer_id == dealer.id
+
+
+def test_a_customer_with_work_orders_stays_with_their_dealer(dealer, other_dealer):
+    customer = WorkOrderFactory(dealer=dealer).customer
+    customer.dealer = other_dealer
+    with pytest.raises(ValidationError) as error:
+        customer.full_clean()
+    assert error.value.message_dict["dealer"] == ["A customer with work orders stays with their dealer."]
+    newcomer = CustomerFactory(dealer=dealer)  # no work orders yet: may still be moved
+    newcomer.dealer = other_dealer
+    newcomer.full_clean()
