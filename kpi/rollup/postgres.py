@@ -127,7 +127,7 @@ def _variant(short: bool) -> dict[str, str]:
           AND (SELECT w.status FROM workorders_workorder w WHERE w.id = l.work_order_id) <> %(cancelled)s""",
         }
     return {
-        # vehicles only for the window's work orders (wo holds others too, for the parts lines)
+        # vehicles only for the window's work orders (wo holds the year before too, for returning customers)
         "vehicle_join": """LEFT JOIN workorders_vehicle v ON v.id = w.vehicle_id
         AND ((w.opened_at >= %(lo)s AND w.opened_at < %(hi)s) OR (w.delivered_at >= %(lo)s AND w.delivered_at < %(hi)s))""",
         # The work orders of these dealers the window and the returning customers' year before it need, by
@@ -197,8 +197,8 @@ def _build_sql(short: bool, whole_ledger: bool) -> str:
 WITH
 wo AS MATERIALIZED (
     -- the work orders the measures read, narrowed to what they use, each local day and flag computed
-    -- once: one pass over the table for delivered, opened, comebacks, returning customers (and, for a
-    -- long window, parts lines). The flags also give the planner row counts it can use (a range
+    -- once: one pass over the table for delivered, opened, comebacks and returning customers. The
+    -- flags also give the planner row counts it can use (a range
     -- condition on a CTE's column is guessed at 0.5 %%, a flag at half).
     SELECT w.id, w.dealer_id, w.customer_id, w.opened_at, w.delivered_at, w.promised_at,
         w.labour_amount, w.parts_amount, w.parts_cost, w.flat_rate_hours, w.actual_hours,
