@@ -218,7 +218,9 @@ class StockMovement(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["dealer", "part", "at"], name="movement_dealer_part_at"),
+            # Covering (quantity, kind): the KPI roll-up reads a dealer's ledger part by part in time order
+            # from this index alone, so its running balances need no sort of the ledger.
+            models.Index(fields=["dealer", "part", "at"], include=["quantity", "kind"], name="movement_dealer_part_at"),
             models.Index(fields=["dealer", "kind", "at"], name="movement_dealer_kind_at"),
         ]
 

@@ -176,7 +176,7 @@ def _build_sql(short: bool, whole_ledger: bool) -> str:
     # Reading the ledger from a checkpoint: every kind listed so the (dealer, kind, at) index bounds the
     # scan by time. Reading all of it: a sequential scan, with the dealer filter kept out of the index.
     ledger_filter = (
-        "m.dealer_id + 0 = ANY(%(ids)s::bigint[])" if whole_ledger else "m.dealer_id = ANY(%(ids)s::bigint[]) AND m.kind = ANY(%(kinds)s)"
+        "m.dealer_id = ANY(%(ids)s::bigint[])" if whole_ledger else "m.dealer_id = ANY(%(ids)s::bigint[]) AND m.kind = ANY(%(kinds)s)"
     )
     delivery_rows, returning_rows = fragments["delivery_rows"], fragments["returning_rows"]
     source_of_field = {field: cte for cte, fields in _SOURCE_OF.items() for field in fields}
@@ -238,22 +238,34 @@ returning_customer AS (
     GROUP BY 1, 2
 ),
 delivered AS (
-    SELECT w.dealer_id, w.delivered_day AS day,
-        COUNT(*) AS delivered_count,
-        SUM(w.labour_amount + w.parts_amount) AS output_value,
-        SUM(w.labour_amount + w.parts_amount - w.parts_cost - w.actual_hours * d.labour_cost_rate) AS gross_profit,
-        SUM(EXTRACT(EPOCH FROM w.delivered_at - w.opened_at)) / 3600 AS cycle_hours,
-        COUNT(w.promised_at) AS promised_count,
-        COUNT(*) FILTER (WHERE w.delivered_at <= w.promised_at) AS on_time_count,
-        COUNT(*) FILTER (WHERE w.ftf) AS ftf_eligible,
-        COUNT(*) FILTER (WHERE w.ftf AND NOT w.comeback) AS ftf_ok,
-        COUNT(*) FILTER (WHERE w.nev) AS nev_count,
-        COUNT(*) FILTER (WHERE w.accident) AS accident_count,
-        SUM(w.flat_rate_hours) AS flat_rate_hours,
-        SUM(w.actual_hours) AS actual_hours
-    FROM delivery w
-    JOIN dealer d ON d.id = w.dealer_id
-    GROUP BY 1, 2
+    -- Per-row sums of the columns only: the dealer's labour cost rate is one number per group, so gross
+    -- profit is Σlabour + Σparts − Σparts cost − rate × Σactual hours, and the cycle time sums intervals
+    -- (exact, like the numeric it replaces) turned into hours once per group; numeric arithmetic per work
+    -- order cost a third of the aggregate.
+    SELECT a.dealer_id, a.day, a.delivered_count, a.labour + a.parts AS output_value,
+        a.labour + a.parts - a.parts_cost - a.actual_hours * d.labour_cost_rate AS gross_profit,
+        EXTRACT(EPOCH FROM a.cycle) / 3600 AS cycle_hours,
+        a.promised_count, a.on_time_count, a.ftf_eligible, a.ftf_ok, a.nev_count, a.accident_count,
+        a.flat_rate_hours, a.actual_hours
+    FROM (
+        SELECT w.dealer_id, w.delivered_day AS day,
+            COUNT(*) AS delivered_count,
+            SUM(w.labour_amount) AS labour,
+            SUM(w.parts_amount) AS parts,
+            SUM(w.parts_cost) AS parts_cost,
+            SUM(w.delivered_at - w.opened_at) AS cycle,
+            COUNT(w.promised_at) AS promised_count,
+            COUNT(*) FILTER (WHERE w.delivered_at <= w.promised_at) AS on_time_count,
+            COUNT(*) FILTER (WHERE w.ftf) AS ftf_eligible,
+            COUNT(*) FILTER (WHERE w.ftf AND NOT w.comeback) AS ftf_ok,
+            COUNT(*) FILTER (WHERE w.nev) AS nev_count,
+            COUNT(*) FILTER (WHERE w.accident) AS accident_count,
+            SUM(w.flat_rate_hours) AS flat_rate_hours,
+            SUM(w.actual_hours) AS actual_hours
+        FROM delivery w
+        GROUP BY 1, 2
+    ) AS a
+    JOIN dealer d ON d.id = a.dealer_id
 ),
 opened AS (
     SELECT w.dealer_id, w.opened_day AS day,
@@ -364,19 +376,22 @@ part_cost AS NOT MATERIALIZED (
 ),
 movement AS (
     -- the ledger rows after the checkpoint (all of them without one), preceded by the checkpoint's state
-    -- as one row per part on its day; each with its part's cost, so nothing below joins the parts again
-    SELECT cp.dealer_id, cp.part_id, %(checkpoint)s::date AS day,
-        cp.balance AS quantity, NULL::int AS issue_quantity, false AS issued, cp.last_issue, pc.cost_cents
-    FROM checkpoint_part cp
-    JOIN part_cost pc ON pc.id = cp.part_id
-    UNION ALL
-    SELECT m.dealer_id, m.part_id, {_local_day("m.at")}, m.quantity,
-        CASE WHEN m.kind IN (%(issue)s, %(return)s) THEN -m.quantity END,
-        m.kind = %(issue)s,
-        NULL::date, pc.cost_cents
-    FROM parts_stockmovement m
-    JOIN part_cost pc ON pc.id = m.part_id
-    WHERE {ledger_filter} AND m.at >= %(ledger_from)s AND m.at < %(hi)s
+    -- as one row per part on its day, stored in (dealer, part, time) order: the covering index
+    -- movement_dealer_part_at gives the ledger rows so, and the window below then finds them sorted
+    -- (a sort of sorted rows is one pass) where rows read in the table's order cost a full sort.
+    SELECT * FROM (
+        SELECT cp.dealer_id, cp.part_id, '-infinity'::timestamptz AS at, %(checkpoint)s::date AS day,
+            cp.balance AS quantity, NULL::int AS issue_quantity, false AS issued, cp.last_issue
+        FROM checkpoint_part cp
+        UNION ALL
+        SELECT m.dealer_id, m.part_id, m.at, {_local_day("m.at")}, m.quantity,
+            CASE WHEN m.kind IN (%(issue)s, %(return)s) THEN -m.quantity END,
+            m.kind = %(issue)s,
+            NULL::date
+        FROM parts_stockmovement m
+        WHERE {ledger_filter} AND m.at >= %(ledger_from)s AND m.at < %(hi)s
+    ) AS ledger
+    ORDER BY dealer_id, part_id, at
 ),
 segment AS (
     -- from each ledger row until the next one's day a part's balance and last issue day are constant.
@@ -385,7 +400,7 @@ segment AS (
     -- the window's pass: those that hold a checkpoint day, and the aging ones (the part slow-moving,
     -- {SLOW_MOVING_DAYS} days without issue, inside the window; dead, {DEAD_STOCK_DAYS} days, starts no
     -- earlier). Kept whole, the CTE stored every ledger row and was scanned twice more.
-    SELECT * FROM (
+    SELECT marked.*, pc.cost_cents FROM (
         SELECT *,
             {" OR ".join(f"(day <= %(checkpoint_{i})s::date AND %(checkpoint_{i})s::date < until)"
                          for i in range(checkpoints.MAX_DAYS))} AS covers_checkpoint,
@@ -393,7 +408,7 @@ segment AS (
                 AND GREATEST(day, last_issue + {SLOW_MOVING_DAYS}) < until
                 AND GREATEST(day, last_issue + {SLOW_MOVING_DAYS}) <= %(end)s::date AS aging
         FROM (
-            SELECT dealer_id, part_id, day, cost_cents,
+            SELECT dealer_id, part_id, day,
                 COALESCE(LEAD(day) OVER w, %(end)s::date + 1) AS until,
                 SUM(quantity) OVER w AS balance,
                 GREATEST(MAX(day) FILTER (WHERE issued) OVER w, MAX(last_issue) OVER w) AS last_issue
@@ -401,6 +416,7 @@ segment AS (
             WINDOW w AS (PARTITION BY dealer_id, part_id ORDER BY day)
         ) AS windowed
     ) AS marked
+    JOIN part_cost pc ON pc.id = marked.part_id
     WHERE covers_checkpoint OR aging
 ),
 aged AS (
@@ -412,9 +428,10 @@ aged AS (
 ),
 ledger_day AS (
     -- per dealer and day: the change of stock value and the cost issued (cents)
-    SELECT mv.dealer_id, mv.day, SUM(mv.quantity::bigint * mv.cost_cents) AS stock_change,
-        SUM(mv.issue_quantity::bigint * mv.cost_cents) AS issue_cents
+    SELECT mv.dealer_id, mv.day, SUM(mv.quantity::bigint * pc.cost_cents) AS stock_change,
+        SUM(mv.issue_quantity::bigint * pc.cost_cents) AS issue_cents
     FROM movement mv
+    JOIN part_cost pc ON pc.id = mv.part_id
     GROUP BY 1, 2
 ),
 stock_event AS (
