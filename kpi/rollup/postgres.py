@@ -179,6 +179,20 @@ def _build_sql(short: bool, whole_ledger: bool) -> str:
         "m.dealer_id = ANY(%(ids)s::bigint[])" if whole_ledger else "m.dealer_id = ANY(%(ids)s::bigint[]) AND m.kind = ANY(%(kinds)s)"
     )
     delivery_rows, returning_rows = fragments["delivery_rows"], fragments["returning_rows"]
+    ledger_rows = f"""SELECT m.dealer_id, m.part_id, m.at, {_local_day("m.at")} AS day, m.quantity,
+        CASE WHEN m.kind IN (%(issue)s, %(return)s) THEN -m.quantity END AS issue_quantity,
+        m.kind = %(issue)s AS issued,
+        NULL::date AS last_issue
+    FROM parts_stockmovement m
+    WHERE {ledger_filter} AND m.at >= %(ledger_from)s AND m.at < %(hi)s"""
+    # Without a checkpoint the ledger rows alone: a plain scan the planner takes into the window's query
+    # and reads in the window's order (a union would hide that order from it and cost a sort).
+    movement_rows = ledger_rows if whole_ledger else f"""SELECT cp.dealer_id, cp.part_id, '-infinity'::timestamptz AS at,
+        %(checkpoint)s::date AS day, cp.balance AS quantity, NULL::int AS issue_quantity, false AS issued,
+        cp.last_issue
+    FROM checkpoint_part cp
+    UNION ALL
+    {ledger_rows}"""
     source_of_field = {field: cte for cte, fields in _SOURCE_OF.items() for field in fields}
     assert set(source_of_field) | {"capacity_hours"} == set(FACT_FIELDS), "every measure needs a source"
     columns = ", ".join(["dealer_id", "day", "computed_at", *FACT_FIELDS])
@@ -380,29 +394,19 @@ part_cost AS NOT MATERIALIZED (
     -- inlined where used: joined as the table itself (its size known), by hash
     SELECT id, (cost * 100)::bigint AS cost_cents FROM parts_part
 ),
-movement AS (
+movement AS NOT MATERIALIZED (
     -- the ledger rows after the checkpoint (all of them without one), preceded by the checkpoint's state
-    -- as one row per part on its day, stored in (dealer, part, time) order: the covering index
-    -- movement_dealer_part_at gives the ledger rows so, and the window below then finds them sorted
-    -- (a sort of sorted rows is one pass) where rows read in the table's order cost a full sort.
-    SELECT * FROM (
-        SELECT cp.dealer_id, cp.part_id, '-infinity'::timestamptz AS at, %(checkpoint)s::date AS day,
-            cp.balance AS quantity, NULL::int AS issue_quantity, false AS issued, cp.last_issue
-        FROM checkpoint_part cp
-        UNION ALL
-        SELECT m.dealer_id, m.part_id, m.at, {_local_day("m.at")}, m.quantity,
-            CASE WHEN m.kind IN (%(issue)s, %(return)s) THEN -m.quantity END,
-            m.kind = %(issue)s,
-            NULL::date
-        FROM parts_stockmovement m
-        WHERE {ledger_filter} AND m.at >= %(ledger_from)s AND m.at < %(hi)s
-    ) AS ledger
-    ORDER BY dealer_id, part_id, at
+    -- as one row per part on its day. Inlined in both readers: the window below reads it in (dealer, part,
+    -- time) order from the covering index movement_dealer_part_at, so nothing sorts or stores the whole
+    -- ledger (stored once, it spilled to disk at ten million work orders, and its sort too); the day sums
+    -- read it again, by whichever scan is cheaper.
+    {movement_rows}
 ),
 segment AS (
     -- from each ledger row until the next one's day a part's balance and last issue day are constant.
-    -- Rows of one day are peers in the window's order, so every one of them sums the whole day; all but
-    -- one get an empty segment (until = their own day). Only the segments read below are kept, marked in
+    -- The window runs in time order (the index's), not by day: of the rows of one day, only the last sums
+    -- the whole day, and only it gets a segment that is not empty (the others end on their own day, as
+    -- the next row's day), so the day's balance is the one that lasts. Only the segments read below are kept, marked in
     -- the window's pass: those that hold a checkpoint day, and the aging ones (the part slow-moving,
     -- {SLOW_MOVING_DAYS} days without issue, inside the window; dead, {DEAD_STOCK_DAYS} days, starts no
     -- earlier). Kept whole, the CTE stored every ledger row and was scanned twice more.
@@ -419,7 +423,7 @@ segment AS (
                 SUM(quantity) OVER w AS balance,
                 GREATEST(MAX(day) FILTER (WHERE issued) OVER w, MAX(last_issue) OVER w) AS last_issue
             FROM movement
-            WINDOW w AS (PARTITION BY dealer_id, part_id ORDER BY day)
+            WINDOW w AS (PARTITION BY dealer_id, part_id ORDER BY at)
         ) AS windowed
     ) AS marked
     JOIN part_cost pc ON pc.id = marked.part_id

@@ -168,22 +168,40 @@ def test_a_29_february_registration_turns_three_on_1_march(dealer):
     assert fact(dealer, dt.date(2023, 3, 1)).ext_eligible == 0
 
 
-def test_several_ledger_rows_of_one_part_on_one_day(dealer):
-    # Cost 10: +5 at 08:00, −2 at 12:00, −1 at 18:00 on 1 Jan 2024 → 2 left (20), 30 issued that day.
-    # Last issue 1 Jan: slow-moving from 1 Jan + 180 days = 29 June.
+def _use_engine(engine: str, monkeypatch) -> str:
+    """The engine's name for kpi_rollup; "postgresql-long" makes every window take the whole-table shape."""
+    from kpi.rollup import postgres
+
+    if engine != "orm":
+        if connection.vendor != "postgresql":
+            pytest.skip("the SQL engine runs on PostgreSQL only")
+        if engine == "postgresql-long":
+            monkeypatch.setattr(postgres, "SHORT_WINDOW_DAYS", 0)
+            monkeypatch.setattr(postgres, "FEW_DEALERS", 0)
+    return engine.split("-")[0]
+
+
+@pytest.mark.parametrize("engine", ["orm", "postgresql-short", "postgresql-long"])
+def test_several_ledger_rows_of_one_part_on_one_day(dealer, engine, monkeypatch):
+    # Cost 10: +5 at 08:00, −2 and +4 both at 12:00, −1 at 18:00 on 1 Jan 2024 → 6 left (60), 30 issued
+    # that day. Last issue 1 Jan: slow-moving from 1 Jan + 180 days = 29 June. The SQL engine's window
+    # runs in time order: the day's balance is the last row's (and the two rows at 12:00 are one step).
+    # The second roll-up starts from the checkpoint the first left on 1 Jan.
     from tests.parts.factories import PartFactory
 
     from .scenarios import _move
 
+    name = _use_engine(engine, monkeypatch)
     part = PartFactory(cost=10)
-    for hhmm, kind, quantity in (("08:00", "receipt", 5), ("12:00", "issue", -2), ("18:00", "issue", -1)):
+    moves = (("08:00", "receipt", 5), ("12:00", "issue", -2), ("12:00", "receipt", 4), ("18:00", "issue", -1))
+    for hhmm, kind, quantity in moves:
         _move(dealer, part, dt.date(2024, 1, 1), kind, quantity, hhmm)
-    kpi_rollup(start=dt.date(2024, 1, 1), end=dt.date(2024, 1, 1))
-    kpi_rollup(start=dt.date(2024, 6, 28), end=dt.date(2024, 6, 29))
+    kpi_rollup(start=dt.date(2024, 1, 1), end=dt.date(2024, 1, 1), engine=name)
+    kpi_rollup(start=dt.date(2024, 6, 28), end=dt.date(2024, 6, 29), engine=name)
     first = fact(dealer, dt.date(2024, 1, 1))
-    assert (first.inventory_value, first.issue_cost, first.slow_moving_value) == (20, 30, 0)
+    assert (first.inventory_value, first.issue_cost, first.slow_moving_value) == (60, 30, 0)
     assert fact(dealer, dt.date(2024, 6, 28)).slow_moving_value == 0
-    assert (fact(dealer, dt.date(2024, 6, 29)).slow_moving_value, fact(dealer, dt.date(2024, 6, 29)).inventory_value) == (20, 20)
+    assert (fact(dealer, dt.date(2024, 6, 29)).slow_moving_value, fact(dealer, dt.date(2024, 6, 29)).inventory_value) == (60, 60)
 
 
 @pytest.mark.parametrize("engine", ["orm", "postgresql-short", "postgresql-long"])
@@ -196,14 +214,7 @@ def test_a_daylight_saving_region_keeps_local_days_and_a_365_times_24_hour_retur
       8,760.5 h before (does not). Counted in local calendar days, "365 days before" would be 11:00 UTC
       (noon, winter time) and miss the first.
     """
-    from kpi.rollup import postgres
-
-    if engine != "orm":
-        if connection.vendor != "postgresql":
-            pytest.skip("the SQL engine runs on PostgreSQL only")
-        if engine == "postgresql-long":
-            monkeypatch.setattr(postgres, "SHORT_WINDOW_DAYS", 0)
-            monkeypatch.setattr(postgres, "FEW_DEALERS", 0)
+    name = _use_engine(engine, monkeypatch)
     berlin = ZoneInfo("Europe/Berlin")
     dealer = DealerFactory(region=RegionFactory(code="eu", name="Europe", timezone="Europe/Berlin"))
     after_midnight = delivered(dealer, local(dt.date(2025, 3, 30), "20:00", berlin),
@@ -213,7 +224,7 @@ def test_a_daylight_saving_region_keeps_local_days_and_a_365_times_24_hour_retur
     for earlier in (dt.datetime(2024, 3, 30, 10, 30, tzinfo=UTC), dt.datetime(2024, 3, 30, 9, 30, tzinfo=UTC)):
         first = delivered(dealer, earlier - dt.timedelta(hours=2), earlier)
         delivered(dealer, now - dt.timedelta(hours=2), now, customer=first.customer, vehicle=first.vehicle)
-    kpi_rollup(start=dt.date(2025, 3, 29), end=dt.date(2025, 3, 31), engine=engine.split("-")[0])
+    kpi_rollup(start=dt.date(2025, 3, 29), end=dt.date(2025, 3, 31), engine=name)
     assert (fact(dealer, dt.date(2025, 3, 30)).delivered_count, fact(dealer, dt.date(2025, 3, 30)).returning_count) == (2, 1)
     assert fact(dealer, dt.date(2025, 3, 31)).delivered_count == 1
 
