@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import DealerDayFact, KpiTarget
+from .models import DealerDayFact, KpiTarget, RollupRun
 
 
 @admin.register(DealerDayFact)
@@ -21,3 +21,15 @@ class KpiTargetAdmin(admin.ModelAdmin):
     list_filter = ["kpi", "region"]
     search_fields = ["kpi", "dealer__code", "dealer__name"]
     raw_id_fields = ["dealer"]
+
+
+@admin.register(RollupRun)
+class RollupRunAdmin(admin.ModelAdmin):
+    list_display = ["finished_at", "first_day", "last_day", "dealers", "rows", "engine"]
+    date_hierarchy = "finished_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False  # written by the roll-up only
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

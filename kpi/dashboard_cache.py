@@ -3,8 +3,8 @@
 Facts change only when kpi.services.kpi_rollup rewrites them (nightly, or on demand), and targets when
 someone edits one. Every cache key therefore carries a version read in two index-sized queries:
 
-- the newest fact row (id and computed_at): the roll-up deletes and re-inserts the rows of its range, so
-  any roll-up produces a new highest id with a new time stamp;
+- the newest roll-up run (kpi.models.RollupRun, committed with the facts it wrote): the PostgreSQL
+  roll-up rewrites existing fact rows in place, so the facts' own ids say nothing of a re-run;
 - the number of KpiTarget rows and their latest updated_at (an edit, an addition or a deletion);
 - the same of the dealers (a dealer moved to another region resolves its targets there; a renamed one
   must not keep its old name in a cached table);
@@ -32,18 +32,17 @@ from django.db import connection
 from dealers.models import Dealer
 from kpi import selectors
 from kpi.definitions import KPI_BY_CODE
-from kpi.models import DealerDayFact, KpiTarget
+from kpi.models import KpiTarget, RollupRun
 from kpi.selectors import KpiPoint, KpiValue
 
 T = TypeVar("T")
 CACHE_SECONDS = 26 * 3600
 PREFIX = "kpi-dash:v1"
-_FACTS, _TARGETS, _DEALERS = DealerDayFact._meta.db_table, KpiTarget._meta.db_table, Dealer._meta.db_table
-# One round trip, each part answered from an index or a small table: the newest fact row by primary key,
+_RUNS, _TARGETS, _DEALERS = RollupRun._meta.db_table, KpiTarget._meta.db_table, Dealer._meta.db_table
+# One round trip, each part answered from an index or a small table: the newest roll-up run by primary key,
 # the targets' count and latest edit, the dealers' count and latest edit (updated_at is indexed).
 VERSION_SQL = (
-    f"SELECT (SELECT id FROM {_FACTS} ORDER BY id DESC LIMIT 1),"  # noqa: S608 — table names from the models
-    f" (SELECT computed_at FROM {_FACTS} ORDER BY id DESC LIMIT 1),"
+    f"SELECT (SELECT id FROM {_RUNS} ORDER BY id DESC LIMIT 1),"  # noqa: S608 — table names from the models
     f" (SELECT COUNT(*) FROM {_TARGETS}), (SELECT MAX(updated_at) FROM {_TARGETS}),"
     f" (SELECT COUNT(*) FROM {_DEALERS}), (SELECT MAX(updated_at) FROM {_DEALERS})"
 )

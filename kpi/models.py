@@ -179,3 +179,27 @@ class StockCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dealer_id} {self.day}"
+
+
+class RollupRun(models.Model):
+    """One committed transaction of kpi.services.kpi_rollup: the facts of these days and dealers were rewritten.
+
+    The dashboards' cache keys carry the newest run's id (kpi.dashboard_cache), so any roll-up, including one
+    that rewrites existing rows in place, makes them read the facts again. The admin lists the runs: when
+    the numbers were last rebuilt, and for which days.
+    """
+
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    dealers = models.PositiveIntegerField(_("dealers"))
+    rows = models.PositiveIntegerField(_("rows written"))
+    engine = models.CharField(_("engine"), max_length=16)
+    finished_at = models.DateTimeField(_("finished at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("roll-up run")
+        verbose_name_plural = _("roll-up runs")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.first_day} … {self.last_day} ({self.dealers})"

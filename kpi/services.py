@@ -8,7 +8,9 @@ double-count and end with the facts one run gives. A rebuild for many dealers is
 partitions written at once on helper connections that share the locked transaction's snapshot and commit
 with it (_write_partitions).
 
-Engines (kpi.rollup): PostgreSQL computes everything in one INSERT … SELECT per chunk; other databases
+Each chunk's transaction also records a kpi.models.RollupRun, which the dashboards' cache keys follow.
+
+Engines (kpi.rollup): PostgreSQL computes everything in one INSERT … SELECT (an upsert) per chunk; other databases
 (SQLite for the demo and the default test run) use the portable ORM engine. Both follow the rules in
 kpi.rollup.common and give identical facts, and both start the stock snapshot from the newest valid
 ledger checkpoint before the chunk (kpi.rollup.checkpoints), so a nightly run reads only recent ledger
@@ -32,6 +34,7 @@ from django.utils import timezone
 
 from dealers.models import Dealer
 
+from .models import RollupRun
 from .rollup import orm, postgres
 from .rollup.common import Window
 
@@ -259,9 +262,12 @@ def kpi_rollup(
             if name == "postgresql":
                 _tune_transaction()
                 parts = _partitions(windows) if own_transaction else [windows]
-                rows += _write_partitions(parts)
+                written = _write_partitions(parts)
             else:
-                rows += sum(orm.write(window) for window in windows)
+                written = sum(orm.write(window) for window in windows)
+            # committed with the facts: the dashboards' cache version (kpi.dashboard_cache)
+            RollupRun.objects.create(first_day=first, last_day=last, dealers=dealer_count, rows=written, engine=name)
+            rows += written
         if progress is not None:
             progress((last - first).days + 1)
     result = RollupResult(

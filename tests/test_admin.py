@@ -20,7 +20,7 @@ from django.utils import timezone
 from dealers.demo.generator import seed_region
 from dealers.models import ApiToken, Dealer, Region
 from digests.models import DigestDelivery, Subscription
-from kpi.models import DealerDayFact
+from kpi.models import DealerDayFact, RollupRun
 from parts.models import Part, StockTransfer
 
 LANGUAGES = ("en", "zh-hans")
@@ -47,6 +47,9 @@ def _missing_rows() -> None:
         "dealers.ApiToken": lambda: ApiToken.objects.create(name="DMS", prefix="abcd1234", key_hash="0" * 64,
                                                             region=region),
         "kpi.DealerDayFact": lambda: DealerDayFact.objects.create(dealer=dealer, day=dt.date(2026, 6, 1)),
+        "kpi.RollupRun": lambda: RollupRun.objects.create(
+            first_day=dt.date(2026, 6, 1), last_day=dt.date(2026, 6, 1), dealers=1, rows=1, engine="orm"
+        ),
         "digests.Subscription": lambda: Subscription.objects.create(user=manager, frequency="daily",
                                                                     scope_kind="region", region=region),
         "digests.DigestDelivery": lambda: DigestDelivery.objects.create(
