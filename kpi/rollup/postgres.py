@@ -1,5 +1,5 @@
 # ruff: noqa: S608 -- every statement here is assembled from module constants; values are bound parameters.
-"""The PostgreSQL engine: one INSERT … SELECT computes and writes a window's facts inside the database.
+"""The PostgreSQL engine: one INSERT … SELECT (an upsert) computes and writes a window's facts inside the database.
 
 Nothing but the statement crosses the wire, so the Python process's memory is flat whatever the number of
 work orders. Every rule is the one written in kpi.rollup.common (the ORM engine implements the same; a
@@ -157,12 +157,13 @@ def _variant(short: bool) -> dict[str, str]:
         # an anti join with the few cancelled work orders, not a join with all of them
         "survey_filter": """AND NOT EXISTS (SELECT 1 FROM workorders_workorder w
           WHERE w.id = s.work_order_id AND w.status = %(cancelled)s)""",
-        # Lines carry their dealer (PartsLine.dealer): one scan, and an anti join with the few cancelled
-        # work orders instead of a join of every line with its work order.
+        # Lines carry their dealer (PartsLine.dealer): these dealers' range of the covering (dealer,
+        # requested_at) index, and an anti join with the few cancelled work orders instead of a join of
+        # every line with its work order.
         "parts_line_rows": f"""
         SELECT l.dealer_id, {requested_day} AS day, l.filled_from_stock AS filled
         FROM workorders_partsline l
-        WHERE l.dealer_id + 0 = ANY(%(ids)s::bigint[]) AND l.requested_at >= %(lo)s AND l.requested_at < %(hi)s
+        WHERE l.dealer_id = ANY(%(ids)s::bigint[]) AND l.requested_at >= %(lo)s AND l.requested_at < %(hi)s
           AND NOT EXISTS (SELECT 1 FROM workorders_workorder w
                           WHERE w.id = l.work_order_id AND w.status = %(cancelled)s)""",
     }
@@ -174,7 +175,7 @@ def _build_sql(short: bool, whole_ledger: bool) -> str:
         fragments[k] for k in ("wo_filter", "vehicle_join", "survey_join", "survey_filter", "parts_line_rows")
     )
     # Reading the ledger from a checkpoint: every kind listed so the (dealer, kind, at) index bounds the
-    # scan by time. Reading all of it: a sequential scan, with the dealer filter kept out of the index.
+    # scan by time. Reading all of it: the dealers' whole range of the covering (dealer, part, at) index.
     ledger_filter = (
         "m.dealer_id = ANY(%(ids)s::bigint[])" if whole_ledger else "m.dealer_id = ANY(%(ids)s::bigint[]) AND m.kind = ANY(%(kinds)s)"
     )
