@@ -117,7 +117,6 @@ def _variant(short: bool) -> dict[str, str]:
     CROSS JOIN LATERAL (SELECT 1 FROM workorders_workorder p
         WHERE p.status = %(delivered_status)s AND {returning_match} LIMIT 1) AS hit
     WHERE w.in_delivered""",
-            "survey_join": "",
             "survey_filter": "AND (SELECT w.status FROM workorders_workorder w WHERE w.id = s.work_order_id) <> %(cancelled)s",
             # the window's lines through the (dealer, requested_at) index; each one's work order by key
             "parts_line_rows": f"""
@@ -153,7 +152,6 @@ def _variant(short: bool) -> dict[str, str]:
         # deliveries sorted by customer, tried instead of the semi join, was slower.)
         "returning_rows": f"""SELECT w.dealer_id, w.delivered_day FROM wo w
     WHERE w.in_delivered AND EXISTS (SELECT 1 FROM wo p WHERE p.delivered AND {returning_match})""",
-        "survey_join": "",
         # an anti join with the few cancelled work orders, not a join with all of them
         "survey_filter": """AND NOT EXISTS (SELECT 1 FROM workorders_workorder w
           WHERE w.id = s.work_order_id AND w.status = %(cancelled)s)""",
@@ -171,8 +169,8 @@ def _variant(short: bool) -> dict[str, str]:
 
 def _build_sql(short: bool, whole_ledger: bool) -> str:
     fragments = _variant(short)
-    wo_filter, vehicle_join, survey_join, survey_filter, parts_line_rows = (
-        fragments[k] for k in ("wo_filter", "vehicle_join", "survey_join", "survey_filter", "parts_line_rows")
+    wo_filter, vehicle_join, survey_filter, parts_line_rows = (
+        fragments[k] for k in ("wo_filter", "vehicle_join", "survey_filter", "parts_line_rows")
     )
     # Reading the ledger from a checkpoint: every kind listed so the (dealer, kind, at) index bounds the
     # scan by time. Reading all of it: the dealers' whole range of the covering (dealer, part, at) index.
@@ -305,7 +303,6 @@ surveys AS (
         COUNT(*) FILTER (WHERE s.recommend >= 9) AS promoters,
         COUNT(*) FILTER (WHERE s.recommend <= 6) AS detractors
     FROM workorders_survey s
-    {survey_join}
     WHERE s.dealer_id = ANY(%(ids)s::bigint[]) AND s.answered_at >= %(lo)s AND s.answered_at < %(hi)s
       {survey_filter}
     GROUP BY 1, 2
