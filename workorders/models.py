@@ -222,6 +222,12 @@ class WorkOrder(models.Model):
                 fields=["comeback_of"], include=["opened_at", "status"], condition=Q(comeback_of__isnull=False),
                 name="workorder_comeback",
             ),
+            # A customer's deliveries in time order, from the index alone: the KPI roll-up finds each
+            # delivery's previous one (returning customers) by a window over it, with no sort.
+            models.Index(
+                fields=["dealer", "customer", "delivered_at"], condition=Q(status=WorkOrderStatus.DELIVERED),
+                name="workorder_customer_delivered",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -93,12 +93,9 @@ def _variant(short: bool) -> dict[str, str]:
     delivered_day = _local_day("w.delivered_at")
     comeback_match = f"""c.comeback_of_id = w.id AND c.status <> %(cancelled)s
           AND {_local_day("c.opened_at")} <= {delivered_day} + %(comeback_days)s::int"""
-    # The bounds on p.delivered_at by the window's edges are implied by the per-row ones; they let a hash
-    # join of a long window build on the year before it only.
-    # (dealer_id + 0: a filter on the rows the customer index finds, never a scan of the dealer's index)
-    returning_match = """p.customer_id = w.customer_id AND p.dealer_id + 0 = w.dealer_id
-          AND p.delivered_at < w.delivered_at AND p.delivered_at >= w.delivered_at - %(returning_window)s::interval
-          AND p.delivered_at >= %(lo)s::timestamptz - %(returning_window)s::interval AND p.delivered_at < %(hi)s"""
+    # an earlier delivery to the customer, probed in the partial index workorder_customer_delivered
+    returning_match = """p.dealer_id = w.dealer_id AND p.customer_id = w.customer_id
+          AND p.delivered_at < w.delivered_at AND p.delivered_at >= w.delivered_at - %(returning_window)s::interval"""
     requested_day = _local_day("l.requested_at")
     if short:
         return {
@@ -119,20 +116,20 @@ def _variant(short: bool) -> dict[str, str]:
     WHERE w.in_delivered""",
             "survey_filter": "AND (SELECT w.status FROM workorders_workorder w WHERE w.id = s.work_order_id) <> %(cancelled)s",
             # the window's lines through the (dealer, requested_at) index; each one's work order by key
-            "parts_line_rows": f"""
-        SELECT l.dealer_id, {requested_day} AS day, l.filled_from_stock AS filled
-        FROM workorders_partsline l
-        WHERE l.dealer_id = ANY(%(ids)s::bigint[]) AND l.requested_at >= %(lo)s AND l.requested_at < %(hi)s
-          AND (SELECT w.status FROM workorders_workorder w WHERE w.id = l.work_order_id) <> %(cancelled)s""",
+            "parts_lines": f"""SELECT l.dealer_id, {requested_day} AS day,
+        COUNT(*) AS parts_lines_requested,
+        COUNT(*) FILTER (WHERE l.filled_from_stock) AS parts_lines_filled
+    FROM workorders_partsline l
+    WHERE l.dealer_id = ANY(%(ids)s::bigint[]) AND l.requested_at >= %(lo)s AND l.requested_at < %(hi)s
+      AND (SELECT w.status FROM workorders_workorder w WHERE w.id = l.work_order_id) <> %(cancelled)s
+    GROUP BY 1, 2""",
         }
     return {
-        # vehicles only for the window's work orders (wo holds the year before too, for returning customers)
-        "vehicle_join": """LEFT JOIN workorders_vehicle v ON v.id = w.vehicle_id
-        AND ((w.opened_at >= %(lo)s AND w.opened_at < %(hi)s) OR (w.delivered_at >= %(lo)s AND w.delivered_at < %(hi)s))""",
-        # The work orders of these dealers the window and the returning customers' year before it need, by
-        # one scan of the table (the dealer index would reach most pages in random order).
+        "vehicle_join": "LEFT JOIN workorders_vehicle v ON v.id = w.vehicle_id",
+        # The window's work orders of these dealers, by one scan of the table (the dealer index would reach
+        # most pages in random order).
         "wo_filter": """w.dealer_id + 0 = ANY(%(ids)s::bigint[]) AND w.opened_at < %(hi)s
-          AND (w.opened_at >= %(lo)s OR w.delivered_at >= %(lo)s::timestamptz - %(returning_window)s::interval)""",
+          AND (w.opened_at >= %(lo)s OR w.delivered_at >= %(lo)s)""",
         # Comeback: the first comeback day of each work order that has one, from the few comebacks
         # (comeback_of index), hashed.
         "delivery_rows": f"""SELECT w.*,
@@ -145,33 +142,46 @@ def _variant(short: bool) -> dict[str, str]:
         GROUP BY 1
     ) AS cb ON cb.id = w.id
     WHERE w.in_delivered""",
-        # Returning: a hash semi join, the deliveries of these dealers in the window and the year before it
-        # (wo holds them: a customer is a dealer's record, and its work orders are that dealer's) hashed by
-        # customer, probed by the window's; counted on its own, as a flag joined back to the deliveries by
-        # id it cost a hash of all of them (at ten million work orders, 15 s). (A window over the
-        # deliveries sorted by customer, tried instead of the semi join, was slower.)
-        "returning_rows": f"""SELECT w.dealer_id, w.delivered_day FROM wo w
-    WHERE w.in_delivered AND EXISTS (SELECT 1 FROM wo p WHERE p.delivered AND {returning_match})""",
+        # Returning: each delivery's latest earlier delivery to the same customer, by a window over the
+        # partial covering index workorder_customer_delivered, read in its (dealer, customer, delivered_at)
+        # order with no sort and no table page; the frame ends a microsecond (timestamptz's resolution)
+        # before the row, so an earlier delivery means strictly earlier. (A hash semi join of the window's
+        # deliveries with the year before cost a third of a rebuild at ten million work orders.)
+        "returning_rows": f"""SELECT r.dealer_id, {_local_day("r.delivered_at")} AS delivered_day FROM (
+        SELECT p.dealer_id, p.delivered_at,
+            MAX(p.delivered_at) OVER (PARTITION BY p.dealer_id, p.customer_id ORDER BY p.delivered_at
+                RANGE BETWEEN UNBOUNDED PRECEDING AND interval '1 microsecond' PRECEDING) AS previous
+        FROM workorders_workorder p
+        WHERE p.dealer_id = ANY(%(ids)s::bigint[]) AND p.status = %(delivered_status)s
+          AND p.delivered_at >= %(lo)s::timestamptz - %(returning_window)s::interval AND p.delivered_at < %(hi)s
+    ) AS r
+    WHERE r.delivered_at >= %(lo)s AND r.previous >= r.delivered_at - %(returning_window)s::interval""",
         # an anti join with the few cancelled work orders, not a join with all of them
         "survey_filter": """AND NOT EXISTS (SELECT 1 FROM workorders_workorder w
           WHERE w.id = s.work_order_id AND w.status = %(cancelled)s)""",
-        # Lines carry their dealer (PartsLine.dealer): these dealers' range of the covering (dealer,
-        # requested_at) index, and an anti join with the few cancelled work orders instead of a join of
-        # every line with its work order.
-        "parts_line_rows": f"""
-        SELECT l.dealer_id, {requested_day} AS day, l.filled_from_stock AS filled
+        # Lines carry their dealer (PartsLine.dealer): each dealer-day counts its range of the covering
+        # (dealer, requested_at) index, its bounds the day's local midnights (date to timestamptz in the
+        # session's zone), so no line is cast to its day, hashed or sorted; a line of a cancelled work order
+        # is left out by a hashed NOT IN of the few cancelled ones (from their partial index), built once.
+        # (Grouping every line by its day cost five times as much at ten million work orders.)
+        "parts_lines": """SELECT g.dealer_id, g.day, n.parts_lines_requested, n.parts_lines_filled
+    FROM grid g
+    CROSS JOIN LATERAL (
+        SELECT COUNT(*) AS parts_lines_requested, COUNT(*) FILTER (WHERE l.filled_from_stock) AS parts_lines_filled
         FROM workorders_partsline l
-        WHERE l.dealer_id = ANY(%(ids)s::bigint[]) AND l.requested_at >= %(lo)s AND l.requested_at < %(hi)s
-          AND NOT EXISTS (SELECT 1 FROM workorders_workorder w
-                          WHERE w.id = l.work_order_id AND w.status = %(cancelled)s)""",
+        WHERE l.dealer_id = g.dealer_id AND l.requested_at >= g.day::timestamptz
+          AND l.requested_at < (g.day + 1)::timestamptz
+          AND l.work_order_id NOT IN (SELECT w.id FROM workorders_workorder w WHERE w.status = %(cancelled)s)
+    ) AS n""",
     }
 
 
 def _build_sql(short: bool, whole_ledger: bool) -> str:
     fragments = _variant(short)
-    wo_filter, vehicle_join, survey_filter, parts_line_rows = (
-        fragments[k] for k in ("wo_filter", "vehicle_join", "survey_filter", "parts_line_rows")
+    wo_filter, vehicle_join, survey_filter, parts_lines = (
+        fragments[k] for k in ("wo_filter", "vehicle_join", "survey_filter", "parts_lines")
     )
+    wo_customer = " w.customer_id," if short else ""
     # Reading the ledger from a checkpoint: every kind listed so the (dealer, kind, at) index bounds the
     # scan by time. Reading all of it: the dealers' whole range of the covering (dealer, part, at) index.
     ledger_filter = (
@@ -215,13 +225,12 @@ def _build_sql(short: bool, whole_ledger: bool) -> str:
     return f"""
 WITH
 wo AS MATERIALIZED (
-    -- the work orders the measures read, narrowed to what they use, each local day and flag computed
-    -- once: one pass over the table for delivered, opened, comebacks and returning customers. The
-    -- flags also give the planner row counts it can use (a range
+    -- the window's work orders, narrowed to what the measures use, each local day and flag computed
+    -- once: one pass over the table for delivered, opened and comebacks (and, in the short shape,
+    -- returning customers). The flags also give the planner row counts it can use (a range
     -- condition on a CTE's column is guessed at 0.5 %%, a flag at half).
-    SELECT w.id, w.dealer_id, w.customer_id, w.opened_at, w.delivered_at, w.promised_at,
+    SELECT w.id, w.dealer_id,{wo_customer} w.opened_at, w.delivered_at, w.promised_at,
         w.labour_amount, w.parts_amount, w.parts_cost, w.flat_rate_hours, w.actual_hours,
-        w.status = %(delivered_status)s AS delivered,
         w.status = %(delivered_status)s AND w.delivered_at >= %(lo)s AND w.delivered_at < %(hi)s AS in_delivered,
         w.opened_at >= %(lo)s AND w.opened_at < %(hi)s AS in_opened,
         {delivered_day} AS delivered_day, {opened_day} AS opened_day,
@@ -330,11 +339,7 @@ complaints_escalated AS (
     GROUP BY 1, 2
 ),
 parts_lines AS (
-    SELECT x.dealer_id, x.day,
-        COUNT(*) AS parts_lines_requested,
-        COUNT(*) FILTER (WHERE x.filled) AS parts_lines_filled
-    FROM ({parts_line_rows}) AS x
-    GROUP BY 1, 2
+    {parts_lines}
 ),
 urgent AS (
     SELECT o.dealer_id, {_local_day("o.received_at")} AS day,

@@ -229,6 +229,45 @@ def test_a_daylight_saving_region_keeps_local_days_and_a_365_times_24_hour_retur
     assert fact(dealer, dt.date(2025, 3, 31)).delivered_count == 1
 
 
+@pytest.mark.parametrize("engine", ["orm", "postgresql-short", "postgresql-long"])
+def test_parts_lines_count_on_their_local_day_across_a_daylight_saving_change(engine, monkeypatch):
+    """Berlin: 30 March 2025 has 23 hours (02:00 → 03:00). Lines at 23:30 on 29 March (22:30 UTC), 00:30
+    and 23:30 on 30 March (23:30 UTC on the 29th, 21:30 UTC) and 00:30 on 31 March (22:30 UTC on the 30th):
+    one, two and one per local day. A line of a cancelled work order on 30 March counts nowhere."""
+    from tests.workorders.factories import PartsLineFactory
+
+    name = _use_engine(engine, monkeypatch)
+    berlin = ZoneInfo("Europe/Berlin")
+    dealer = DealerFactory(region=RegionFactory(code="eu", name="Europe", timezone="Europe/Berlin"))
+    work_order = WorkOrderFactory(dealer=dealer, opened_at=local(dt.date(2025, 3, 29), "08:00", berlin),
+                                  status=WorkOrderStatus.IN_PROGRESS)
+    for when, hhmm in ((dt.date(2025, 3, 29), "23:30"), (dt.date(2025, 3, 30), "00:30"),
+                       (dt.date(2025, 3, 30), "23:30"), (dt.date(2025, 3, 31), "00:30")):
+        PartsLineFactory(work_order=work_order, requested_at=local(when, hhmm, berlin), filled_from_stock=True)
+    gone = WorkOrderFactory(dealer=dealer, opened_at=local(dt.date(2025, 3, 29), "08:00", berlin),
+                            status=WorkOrderStatus.CANCELLED)
+    PartsLineFactory(work_order=gone, requested_at=local(dt.date(2025, 3, 30), "12:00", berlin))
+    kpi_rollup(start=dt.date(2025, 3, 29), end=dt.date(2025, 3, 31), engine=name)
+    assert [(fact(dealer, dt.date(2025, 3, d)).parts_lines_requested, fact(dealer, dt.date(2025, 3, d)).parts_lines_filled)
+            for d in (29, 30, 31)] == [(1, 1), (2, 2), (1, 1)]
+
+
+@pytest.mark.parametrize("engine", ["orm", "postgresql-short", "postgresql-long"])
+def test_a_returning_customer_needs_a_strictly_earlier_delivery(dealer, engine, monkeypatch):
+    """One customer, two work orders delivered at the same instant on D and a third a day later: the first
+    two have no earlier delivery (the same instant is not before), the third has → 0 returning on D, 1 on
+    D+1. Another customer's delivery a microsecond before does not count for the first."""
+    name = _use_engine(engine, monkeypatch)
+    at = local(D, "10:00")
+    first = delivered(dealer, at - dt.timedelta(hours=2), at)
+    delivered(dealer, at - dt.timedelta(hours=1), at, customer=first.customer, vehicle=first.vehicle)
+    delivered(dealer, at, at + dt.timedelta(days=1), customer=first.customer, vehicle=first.vehicle)
+    delivered(dealer, at - dt.timedelta(hours=3), at - dt.timedelta(microseconds=1))
+    kpi_rollup(start=D, end=day(1), engine=name)
+    assert (fact(dealer, D).delivered_count, fact(dealer, D).returning_count) == (3, 0)
+    assert (fact(dealer, day(1)).delivered_count, fact(dealer, day(1)).returning_count) == (1, 1)
+
+
 def test_deleting_a_dealer_deletes_its_facts(dealer, other_dealer):
     # The facts' dealer column has no database constraint (kpi.models): Django's CASCADE does the work.
     kpi_rollup(start=D, end=day(1))
