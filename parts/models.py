@@ -221,7 +221,9 @@ class StockMovement(models.Model):
             # Covering (quantity, kind): the KPI roll-up reads a dealer's ledger part by part in time order
             # from this index alone, so its running balances need no sort of the ledger.
             models.Index(fields=["dealer", "part", "at"], include=["quantity", "kind"], name="movement_dealer_part_at"),
-            models.Index(fields=["dealer", "kind", "at"], name="movement_dealer_kind_at"),
+            # Covering (part, quantity, kind): the KPI roll-up sums each dealer-day's range of the ledger
+            # from this index alone; a dealer's issues in a period (slow movers, drill-down) read it too.
+            models.Index(fields=["dealer", "at"], include=["part", "quantity", "kind"], name="movement_dealer_at"),
         ]
 
     def __str__(self) -> str:

@@ -387,7 +387,8 @@ class Survey(models.Model):
         WorkOrder, on_delete=models.CASCADE, related_name="survey", verbose_name=_("work order")
     )
     dealer = models.ForeignKey(
-        "dealers.Dealer", on_delete=models.PROTECT, related_name="surveys", verbose_name=_("dealer")
+        "dealers.Dealer", on_delete=models.PROTECT, related_name="surveys", verbose_name=_("dealer"),
+        db_index=False,
     )
     external_id = models.CharField(_("external ID"), max_length=64, null=True, blank=True)
     answered_at = models.DateTimeField(_("answered at"))
@@ -429,7 +430,14 @@ class Survey(models.Model):
                 name="survey_external_id_unique_per_dealer",
             ),
         ]
-        indexes = [models.Index(fields=["dealer", "answered_at"], name="survey_dealer_answered")]
+        indexes = [
+            # The KPI roll-up counts each dealer-day's surveys from this index alone (it also serves the
+            # dealer's foreign key, which has no index of its own).
+            models.Index(
+                fields=["dealer", "answered_at"], include=["csi", "recommend", "work_order"],
+                name="survey_dealer_answered",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.work_order_id} CSI"

@@ -96,7 +96,6 @@ def _variant(short: bool) -> dict[str, str]:
     # an earlier delivery to the customer, probed in the partial index workorder_customer_delivered
     returning_match = """p.dealer_id = w.dealer_id AND p.customer_id = w.customer_id
           AND p.delivered_at < w.delivered_at AND p.delivered_at >= w.delivered_at - %(returning_window)s::interval"""
-    requested_day = _local_day("l.requested_at")
     if short:
         return {
             # a vehicle by primary key per work order (OFFSET 0 keeps the planner from hashing the table)
@@ -114,15 +113,6 @@ def _variant(short: bool) -> dict[str, str]:
     CROSS JOIN LATERAL (SELECT 1 FROM workorders_workorder p
         WHERE p.status = %(delivered_status)s AND {returning_match} LIMIT 1) AS hit
     WHERE w.in_delivered""",
-            "survey_filter": "AND (SELECT w.status FROM workorders_workorder w WHERE w.id = s.work_order_id) <> %(cancelled)s",
-            # the window's lines through the (dealer, requested_at) index; each one's work order by key
-            "parts_lines": f"""SELECT l.dealer_id, {requested_day} AS day,
-        COUNT(*) AS parts_lines_requested,
-        COUNT(*) FILTER (WHERE l.filled_from_stock) AS parts_lines_filled
-    FROM workorders_partsline l
-    WHERE l.dealer_id = ANY(%(ids)s::bigint[]) AND l.requested_at >= %(lo)s AND l.requested_at < %(hi)s
-      AND (SELECT w.status FROM workorders_workorder w WHERE w.id = l.work_order_id) <> %(cancelled)s
-    GROUP BY 1, 2""",
         }
     return {
         "vehicle_join": "LEFT JOIN workorders_vehicle v ON v.id = w.vehicle_id",
@@ -156,48 +146,55 @@ def _variant(short: bool) -> dict[str, str]:
           AND p.delivered_at >= %(lo)s::timestamptz - %(returning_window)s::interval AND p.delivered_at < %(hi)s
     ) AS r
     WHERE r.delivered_at >= %(lo)s AND r.previous >= r.delivered_at - %(returning_window)s::interval""",
-        # an anti join with the few cancelled work orders, not a join with all of them
-        "survey_filter": """AND NOT EXISTS (SELECT 1 FROM workorders_workorder w
-          WHERE w.id = s.work_order_id AND w.status = %(cancelled)s)""",
-        # Lines carry their dealer (PartsLine.dealer): each dealer-day counts its range of the covering
-        # (dealer, requested_at) index, its bounds the day's local midnights (date to timestamptz in the
-        # session's zone), so no line is cast to its day, hashed or sorted; a line of a cancelled work order
-        # is left out by a hashed NOT IN of the few cancelled ones (from their partial index), built once.
-        # (Grouping every line by its day cost five times as much at ten million work orders.)
-        "parts_lines": """SELECT g.dealer_id, g.day, n.parts_lines_requested, n.parts_lines_filled
+    }
+
+
+def _daily(short: bool, table: str, time_column: str, measures: str) -> str:
+    """Measures of the rows of a table with dealer_id and work_order_id per dealer and local day of a time,
+    leaving out the rows of cancelled work orders; `measures` are aggregates over the rows, as x.
+
+    Short windows group the window's rows (found by the table's (dealer, time) index) by their day and
+    look up each one's work order by key. Long windows count each dealer-day's range of that covering
+    index, between the day's local midnights (date to timestamptz in the session's zone): no row is cast
+    to its day, hashed or sorted, and the rows of cancelled work orders are left out by a hashed NOT IN
+    of the few cancelled ones (their partial index), built once. (Grouping every parts line by its day
+    cost five times as much at ten million work orders.)
+    """
+    if short:
+        return f"""SELECT x.dealer_id, {_local_day(f"x.{time_column}")} AS day, {measures}
+    FROM {table} x
+    WHERE x.dealer_id = ANY(%(ids)s::bigint[]) AND x.{time_column} >= %(lo)s AND x.{time_column} < %(hi)s
+      AND (SELECT w.status FROM workorders_workorder w WHERE w.id = x.work_order_id) <> %(cancelled)s
+    GROUP BY 1, 2"""
+    return f"""SELECT g.dealer_id, g.day, n.*
     FROM grid g
     CROSS JOIN LATERAL (
-        SELECT COUNT(*) AS parts_lines_requested, COUNT(*) FILTER (WHERE l.filled_from_stock) AS parts_lines_filled
-        FROM workorders_partsline l
-        WHERE l.dealer_id = g.dealer_id AND l.requested_at >= g.day::timestamptz
-          AND l.requested_at < (g.day + 1)::timestamptz
-          AND l.work_order_id NOT IN (SELECT w.id FROM workorders_workorder w WHERE w.status = %(cancelled)s)
-    ) AS n""",
-    }
+        SELECT {measures}
+        FROM {table} x
+        WHERE x.dealer_id = g.dealer_id AND x.{time_column} >= g.day::timestamptz
+          AND x.{time_column} < (g.day + 1)::timestamptz
+          AND x.work_order_id NOT IN (SELECT w.id FROM workorders_workorder w WHERE w.status = %(cancelled)s)
+    ) AS n"""
 
 
 def _build_sql(short: bool, whole_ledger: bool) -> str:
     fragments = _variant(short)
-    wo_filter, vehicle_join, survey_filter, parts_lines = (
-        fragments[k] for k in ("wo_filter", "vehicle_join", "survey_filter", "parts_lines")
-    )
+    wo_filter, vehicle_join = fragments["wo_filter"], fragments["vehicle_join"]
+    surveys = _daily(short, "workorders_survey", "answered_at", """COUNT(*) AS survey_count, SUM(x.csi) AS csi_sum,
+        COUNT(*) FILTER (WHERE x.recommend >= 9) AS promoters, COUNT(*) FILTER (WHERE x.recommend <= 6) AS detractors""")
+    parts_lines = _daily(short, "workorders_partsline", "requested_at", """COUNT(*) AS parts_lines_requested,
+        COUNT(*) FILTER (WHERE x.filled_from_stock) AS parts_lines_filled""")
     wo_customer = " w.customer_id," if short else ""
-    # Reading the ledger from a checkpoint: every kind listed so the (dealer, kind, at) index bounds the
-    # scan by time. Reading all of it: the dealers' whole range of the covering (dealer, part, at) index.
-    ledger_filter = (
-        "m.dealer_id = ANY(%(ids)s::bigint[])" if whole_ledger else "m.dealer_id = ANY(%(ids)s::bigint[]) AND m.kind = ANY(%(kinds)s)"
-    )
     delivery_rows, returning_rows = fragments["delivery_rows"], fragments["returning_rows"]
     ledger_rows = f"""SELECT m.dealer_id, m.part_id, m.at, {_local_day("m.at")} AS day, m.quantity,
-        CASE WHEN m.kind IN (%(issue)s, %(return)s) THEN -m.quantity END AS issue_quantity,
         m.kind = %(issue)s AS issued,
         NULL::date AS last_issue
     FROM parts_stockmovement m
-    WHERE {ledger_filter} AND m.at >= %(ledger_from)s AND m.at < %(hi)s"""
+    WHERE m.dealer_id = ANY(%(ids)s::bigint[]) AND m.at >= %(ledger_from)s AND m.at < %(hi)s"""
     # Without a checkpoint the ledger rows alone: a plain scan the planner takes into the window's query
     # and reads in the window's order (a union would hide that order from it and cost a sort).
     movement_rows = ledger_rows if whole_ledger else f"""SELECT cp.dealer_id, cp.part_id, '-infinity'::timestamptz AS at,
-        %(checkpoint)s::date AS day, cp.balance AS quantity, NULL::int AS issue_quantity, false AS issued,
+        %(checkpoint)s::date AS day, cp.balance AS quantity, false AS issued,
         cp.last_issue
     FROM checkpoint_part cp
     UNION ALL
@@ -306,15 +303,7 @@ opened AS (
     GROUP BY 1, 2
 ),
 surveys AS (
-    SELECT s.dealer_id, {_local_day("s.answered_at")} AS day,
-        COUNT(*) AS survey_count,
-        SUM(s.csi) AS csi_sum,
-        COUNT(*) FILTER (WHERE s.recommend >= 9) AS promoters,
-        COUNT(*) FILTER (WHERE s.recommend <= 6) AS detractors
-    FROM workorders_survey s
-    WHERE s.dealer_id = ANY(%(ids)s::bigint[]) AND s.answered_at >= %(lo)s AND s.answered_at < %(hi)s
-      {survey_filter}
-    GROUP BY 1, 2
+    {surveys}
 ),
 complaints_opened AS (
     SELECT c.dealer_id, {_local_day("c.opened_at")} AS day,
@@ -439,13 +428,37 @@ aged AS (
     FROM segment s
     WHERE s.aging
 ),
+part_cents AS MATERIALIZED (
+    -- every part's cost in cents at [id + 1] (one array, read by subscript: the day sums below run once per
+    -- dealer-day, where a join would hash the parts again each time)
+    SELECT array_agg(COALESCE(pc.cost_cents, 0) ORDER BY g.id) AS cents
+    FROM generate_series(0, (SELECT COALESCE(MAX(id), 0) FROM parts_part)) AS g(id)
+    LEFT JOIN part_cost pc ON pc.id = g.id
+),
 ledger_day AS (
-    -- per dealer and day: the change of stock value and the cost issued (cents)
-    SELECT mv.dealer_id, mv.day, SUM(mv.quantity::bigint * pc.cost_cents) AS stock_change,
-        SUM(mv.issue_quantity::bigint * pc.cost_cents) AS issue_cents
-    FROM movement mv
-    JOIN part_cost pc ON pc.id = mv.part_id
-    GROUP BY 1, 2
+    -- Per dealer and day: the change of stock value and the cost issued (cents). Each dealer-day from
+    -- the dealer's first ledger day after the checkpoint (its first ever without one) sums its range of
+    -- the covering (dealer, at) index, between the day's local midnights: no ledger row is cast to its
+    -- day or hashed. The checkpoint's balances are the value on its day.
+    SELECT d.id AS dealer_id, g.day::date AS day, n.stock_change, n.issue_cents
+    FROM dealer d
+    CROSS JOIN LATERAL generate_series(
+        COALESCE(%(checkpoint)s::date + 1,
+                 (SELECT MIN(m.at) FROM parts_stockmovement m WHERE m.dealer_id = d.id)::date)::timestamp,
+        %(end)s::timestamp, interval '1 day') AS g(day)
+    CROSS JOIN LATERAL (
+        SELECT SUM(m.quantity::bigint * c.cents[m.part_id + 1]) AS stock_change,
+            SUM(-m.quantity::bigint * c.cents[m.part_id + 1]) FILTER (WHERE m.kind IN (%(issue)s, %(return)s))
+                AS issue_cents
+        FROM parts_stockmovement m, part_cents c
+        WHERE m.dealer_id = d.id AND m.at >= g.day::date::timestamptz AND m.at < (g.day::date + 1)::timestamptz
+    ) AS n
+    WHERE n.stock_change IS NOT NULL
+    UNION ALL
+    SELECT cp.dealer_id, %(checkpoint)s::date, SUM(cp.balance::bigint * pc.cost_cents), NULL
+    FROM checkpoint_part cp
+    JOIN part_cost pc ON pc.id = cp.part_id
+    GROUP BY 1
 ),
 stock_event AS (
     -- inventory = running Σ of the value changes (balances never go negative: parts.services refuses);
@@ -584,7 +597,6 @@ def params(window: Window, checkpoint: dt.date | None = None) -> dict:
         "hv_code": HV_CERTIFICATION_CODE,
         "issue": str(MovementKind.ISSUE),
         "return": str(MovementKind.RETURN),
-        "kinds": [str(kind) for kind in MovementKind],
         "checkpoint": checkpoint,
         "ledger_from": local_midnight(checkpoint + dt.timedelta(days=1), window.tz) if checkpoint else BEGINNING,
         "checkpoint_days": checkpoint_days,
