@@ -70,10 +70,18 @@ _ALIAS = {
 }
 
 
-def _ymd(date_sql: str) -> str:
-    # date_part (float8), not EXTRACT (numeric since PostgreSQL 14, a third slower per row)
-    return (f"(date_part('year', {date_sql})::int * 10000 + date_part('month', {date_sql})::int * 100"
-            f" + date_part('day', {date_sql})::int)")
+# What the measures need of a work order's vehicle. ext_until: the first day it is no longer eligible for
+# an extended warranty: EXT_WARRANTY_YEARS after first registration, counted by calendar date as
+# kpi.rollup.orm compares them (a 29 February registration runs to 1 March), or without a registration
+# date from 1 January EXT_WARRANTY_YEARS after the model year. A date per vehicle, so each work
+# order compares one date with its opening day.
+_VEHICLE = f"""v.powertrain = ANY(%(nev)s) AS nev,
+        CASE WHEN v.first_registered_on IS NOT NULL
+             THEN make_date(date_part('year', v.first_registered_on)::int + {EXT_WARRANTY_YEARS},
+                            date_part('month', v.first_registered_on)::int, 1)
+                  + (date_part('day', v.first_registered_on)::int - 1)
+             ELSE make_date(v.model_year + {EXT_WARRANTY_YEARS}, 1, 1)
+        END AS ext_until"""
 
 
 def _local_day(column: str) -> str:
@@ -86,9 +94,10 @@ def _variant(short: bool) -> dict[str, str]:
     """The statement's two shapes.
 
     Short windows (the nightly run) read the window's work orders through the dealer-and-day indexes and
-    probe indexes row by row: a comeback by comeback_of, a customer's earlier work order by customer, a
-    survey's or parts line's work order by primary key. Long windows (rebuilds) read the work orders of
-    their dealers once (wo) and join whole tables with hashes instead.
+    probe indexes row by row: a comeback by comeback_of, a customer's earlier delivery by dealer and
+    customer, a survey's or parts line's work order by primary key. Long windows (rebuilds) read the work
+    orders of their dealers once (wo), hash the vehicles, run windows over covering indexes in their
+    order (returning customers, the ledger) and count each dealer-day's range of the others' (_daily).
     """
     delivered_day = _local_day("w.delivered_at")
     comeback_match = f"""c.comeback_of_id = w.id AND c.status <> %(cancelled)s
@@ -99,39 +108,47 @@ def _variant(short: bool) -> dict[str, str]:
     if short:
         return {
             # a vehicle by primary key per work order (OFFSET 0 keeps the planner from hashing the table)
-            "vehicle_join": """CROSS JOIN LATERAL (SELECT v.powertrain, v.first_registered_on, v.model_year
+            "vehicle_join": f"""CROSS JOIN LATERAL (SELECT {_VEHICLE}
         FROM workorders_vehicle v WHERE v.id = w.vehicle_id OFFSET 0) AS v""",
             # the window's work orders, through the (dealer, opened_at) and (dealer, delivered_at) indexes
             "wo_filter": """w.dealer_id = ANY(%(ids)s::bigint[]) AND ((w.opened_at >= %(lo)s AND w.opened_at < %(hi)s)
           OR (w.delivered_at >= %(lo)s AND w.delivered_at < %(hi)s))""",
-            # per delivery, an index probe for a comeback (by comeback_of) and an earlier one (by customer)
-            "delivery_rows": f"""SELECT w.*,
-        w.ftf AND EXISTS (SELECT 1 FROM workorders_workorder c WHERE {comeback_match}) AS comeback
+            # per delivery of a repair or warranty, an index probe for a comeback (by comeback_of)
+            "comeback_origins": f"""SELECT w.dealer_id, w.delivered_day AS day, COUNT(*) AS comebacks
     FROM wo w
-    WHERE w.in_delivered""",
+    WHERE w.in_delivered AND w.ftf AND EXISTS (SELECT 1 FROM workorders_workorder c WHERE {comeback_match})
+    GROUP BY 1, 2""",
+            # and one for an earlier delivery to the customer
             "returning_rows": f"""SELECT w.dealer_id, w.delivered_day FROM wo w
     CROSS JOIN LATERAL (SELECT 1 FROM workorders_workorder p
         WHERE p.status = %(delivered_status)s AND {returning_match} LIMIT 1) AS hit
     WHERE w.in_delivered""",
         }
     return {
-        "vehicle_join": "LEFT JOIN workorders_vehicle v ON v.id = w.vehicle_id",
+        # each vehicle's flags computed once, under the hash (OFFSET 0: not pulled up into the join, where
+        # they would be computed per work order)
+        "vehicle_join": f"LEFT JOIN (SELECT v.id, {_VEHICLE} FROM workorders_vehicle v OFFSET 0) AS v ON v.id = w.vehicle_id",
         # The window's work orders of these dealers, by one scan of the table (the dealer index would reach
         # most pages in random order).
         "wo_filter": """w.dealer_id + 0 = ANY(%(ids)s::bigint[]) AND w.opened_at < %(hi)s
           AND (w.opened_at >= %(lo)s OR w.delivered_at >= %(lo)s)""",
-        # Comeback: the first comeback day of each work order that has one, from the few comebacks
-        # (comeback_of index), hashed.
-        "delivery_rows": f"""SELECT w.*,
-        COALESCE(w.ftf AND cb.first_day <= w.delivered_day + %(comeback_days)s::int, false) AS comeback
-    FROM wo w
-    LEFT JOIN (
+        # From the few comebacks (the covering comeback_of index) the first comeback day of each work order
+        # that has one, and that work order by primary key: no delivery of the window is joined with them.
+        "comeback_origins": f"""SELECT o.dealer_id, {_local_day("o.delivered_at")} AS day, COUNT(*) AS comebacks
+    FROM (
         SELECT c.comeback_of_id AS id, MIN({_local_day("c.opened_at")}) AS first_day
         FROM workorders_workorder c
         WHERE c.comeback_of_id IS NOT NULL AND c.status <> %(cancelled)s
         GROUP BY 1
-    ) AS cb ON cb.id = w.id
-    WHERE w.in_delivered""",
+    ) AS cb
+    CROSS JOIN LATERAL (
+        SELECT o.dealer_id, o.delivered_at FROM workorders_workorder o
+        WHERE o.id = cb.id AND o.dealer_id = ANY(%(ids)s::bigint[]) AND o.status = %(delivered_status)s
+          AND o.delivered_at >= %(lo)s AND o.delivered_at < %(hi)s AND o.type = ANY(%(ftf)s)
+        OFFSET 0
+    ) AS o
+    WHERE cb.first_day <= {_local_day("o.delivered_at")} + %(comeback_days)s::int
+    GROUP BY 1, 2""",
         # Returning: each delivery's latest earlier delivery to the same customer, by a window over the
         # partial covering index workorder_customer_delivered, read in its (dealer, customer, delivered_at)
         # order with no sort and no table page; the frame ends a microsecond (timestamptz's resolution)
@@ -184,8 +201,9 @@ def _build_sql(short: bool, whole_ledger: bool) -> str:
         COUNT(*) FILTER (WHERE x.recommend >= 9) AS promoters, COUNT(*) FILTER (WHERE x.recommend <= 6) AS detractors""")
     parts_lines = _daily(short, "workorders_partsline", "requested_at", """COUNT(*) AS parts_lines_requested,
         COUNT(*) FILTER (WHERE x.filled_from_stock) AS parts_lines_filled""")
-    wo_customer = " w.customer_id," if short else ""
-    delivery_rows, returning_rows = fragments["delivery_rows"], fragments["returning_rows"]
+    # what only the short shape's probes read: a work order's id (comebacks) and customer (returning)
+    wo_keys = "w.id, w.dealer_id, w.customer_id" if short else "w.dealer_id"
+    comeback_origins, returning_rows = fragments["comeback_origins"], fragments["returning_rows"]
     ledger_rows = f"""SELECT m.dealer_id, m.part_id, m.at, {_local_day("m.at")} AS day, m.quantity,
         m.kind = %(issue)s AS issued,
         NULL::date AS last_issue
@@ -199,6 +217,9 @@ def _build_sql(short: bool, whole_ledger: bool) -> str:
     FROM checkpoint_part cp
     UNION ALL
     {ledger_rows}"""
+    # a part's last issue day: its latest issue so far, or the checkpoint's (a window aggregate fewer without)
+    last_issue = ("MAX(day) FILTER (WHERE issued) OVER w" if whole_ledger
+                  else "GREATEST(MAX(day) FILTER (WHERE issued) OVER w, MAX(last_issue) OVER w)")
     source_of_field = {field: cte for cte, fields in _SOURCE_OF.items() for field in fields}
     assert set(source_of_field) | {"capacity_hours"} == set(FACT_FIELDS), "every measure needs a source"
     columns = ", ".join(["dealer_id", "day", "computed_at", *FACT_FIELDS])
@@ -223,20 +244,16 @@ def _build_sql(short: bool, whole_ledger: bool) -> str:
 WITH
 wo AS MATERIALIZED (
     -- the window's work orders, narrowed to what the measures use, each local day and flag computed
-    -- once: one pass over the table for delivered, opened and comebacks (and, in the short shape,
-    -- returning customers). The flags also give the planner row counts it can use (a range
-    -- condition on a CTE's column is guessed at 0.5 %%, a flag at half).
-    SELECT w.id, w.dealer_id,{wo_customer} w.opened_at, w.delivered_at, w.promised_at,
+    -- once: one pass over the table for delivered and opened (and, in the short shape, the comeback and
+    -- returning probes). The flags also give the planner row counts it can use (a range condition on a
+    -- CTE's column is guessed at 0.5 %%, a flag at half).
+    SELECT {wo_keys}, w.opened_at, w.delivered_at, w.promised_at,
         w.labour_amount, w.parts_amount, w.parts_cost, w.flat_rate_hours, w.actual_hours,
         w.status = %(delivered_status)s AND w.delivered_at >= %(lo)s AND w.delivered_at < %(hi)s AS in_delivered,
         w.opened_at >= %(lo)s AND w.opened_at < %(hi)s AS in_opened,
         {delivered_day} AS delivered_day, {opened_day} AS opened_day,
         w.type = ANY(%(ftf)s) AS ftf, w.type = %(accident)s AS accident, w.channel = %(online)s AS online,
-        w.extended_warranty_sold, v.powertrain = ANY(%(nev)s) AS nev,
-        CASE WHEN v.first_registered_on IS NOT NULL
-             THEN {_ymd("v.first_registered_on")} + {EXT_WARRANTY_YEARS * 10000} > {_ymd(opened_day)}
-             ELSE v.model_year >= date_part('year', {opened_day})::int - {EXT_WARRANTY_YEARS - 1}
-        END AS ext_eligible
+        w.extended_warranty_sold, v.nev, v.ext_until
     FROM workorders_workorder w
     {vehicle_join}
     WHERE w.status <> %(cancelled)s AND {wo_filter}
@@ -251,10 +268,9 @@ grid AS (
                 THEN d.bays * EXTRACT(EPOCH FROM d.closes_at - d.opens_at) / 3600 ELSE 0 END AS capacity_hours
     FROM dealer d CROSS JOIN generate_series(%(start)s::timestamp, %(end)s::timestamp, interval '1 day') AS g(day)
 ),
-delivery AS (
-    -- the window's deliveries, each marked comeback: a repair or warranty work order with a comeback
-    -- opened within N local days of its delivery
-    {delivery_rows}
+comeback_origin AS (
+    -- the window's deliveries of a repair or warranty with a comeback opened within N local days
+    {comeback_origins}
 ),
 returning_customer AS (
     -- deliveries of the window whose customer had another delivered in the 365 × 24 h before
@@ -270,7 +286,8 @@ delivered AS (
     SELECT a.dealer_id, a.day, a.delivered_count, a.labour + a.parts AS output_value,
         a.labour + a.parts - a.parts_cost - a.actual_hours * d.labour_cost_rate AS gross_profit,
         EXTRACT(EPOCH FROM a.cycle) / 3600 AS cycle_hours,
-        a.promised_count, a.on_time_count, a.ftf_eligible, a.ftf_ok, a.nev_count, a.accident_count,
+        a.promised_count, a.on_time_count, a.ftf_eligible,
+        a.ftf_eligible - COALESCE(cbo.comebacks, 0) AS ftf_ok, a.nev_count, a.accident_count,
         a.flat_rate_hours, a.actual_hours
     FROM (
         SELECT w.dealer_id, w.delivered_day AS day,
@@ -282,22 +299,23 @@ delivered AS (
             COUNT(w.promised_at) AS promised_count,
             COUNT(*) FILTER (WHERE w.delivered_at <= w.promised_at) AS on_time_count,
             COUNT(*) FILTER (WHERE w.ftf) AS ftf_eligible,
-            COUNT(*) FILTER (WHERE w.ftf AND NOT w.comeback) AS ftf_ok,
             COUNT(*) FILTER (WHERE w.nev) AS nev_count,
             COUNT(*) FILTER (WHERE w.accident) AS accident_count,
             SUM(w.flat_rate_hours) AS flat_rate_hours,
             SUM(w.actual_hours) AS actual_hours
-        FROM delivery w
+        FROM wo w
+        WHERE w.in_delivered
         GROUP BY 1, 2
     ) AS a
     JOIN dealer d ON d.id = a.dealer_id
+    LEFT JOIN comeback_origin cbo ON cbo.dealer_id = a.dealer_id AND cbo.day = a.day
 ),
 opened AS (
     SELECT w.dealer_id, w.opened_day AS day,
         COUNT(*) AS opened_count,
         COUNT(*) FILTER (WHERE w.online) AS online_opened,
-        COUNT(*) FILTER (WHERE w.ext_eligible) AS ext_eligible,
-        COUNT(*) FILTER (WHERE w.ext_eligible AND w.extended_warranty_sold) AS ext_sold
+        COUNT(*) FILTER (WHERE w.opened_day < w.ext_until) AS ext_eligible,
+        COUNT(*) FILTER (WHERE w.opened_day < w.ext_until AND w.extended_warranty_sold) AS ext_sold
     FROM wo w
     WHERE w.in_opened
     GROUP BY 1, 2
@@ -413,7 +431,7 @@ segment AS (
             SELECT dealer_id, part_id, day,
                 COALESCE(LEAD(day) OVER w, %(end)s::date + 1) AS until,
                 SUM(quantity) OVER w AS balance,
-                GREATEST(MAX(day) FILTER (WHERE issued) OVER w, MAX(last_issue) OVER w) AS last_issue
+                {last_issue} AS last_issue
             FROM movement
             WINDOW w AS (PARTITION BY dealer_id, part_id ORDER BY at)
         ) AS windowed

@@ -268,6 +268,32 @@ def test_a_returning_customer_needs_a_strictly_earlier_delivery(dealer, engine, 
     assert (fact(dealer, day(1)).delivered_count, fact(dealer, day(1)).returning_count) == (1, 1)
 
 
+@pytest.mark.parametrize("engine", ["orm", "postgresql-short", "postgresql-long"])
+def test_extended_warranty_eligibility_ends_on_the_calendar_date_three_years_on(dealer, engine, monkeypatch):
+    """Eligible while the vehicle is under three years old at opening (glossary: ext_warranty_rate).
+
+    - Registered 29 Feb 2020: 29 Feb 2023 does not exist, so the third birthday is 1 March → opened 28 Feb
+      2023 eligible, 1 March 2023 not.
+    - Registered 1 March 2021: opened 29 Feb 2024 eligible (a day before the birthday), 1 March 2024 not.
+    - No registration, model year 2021: eligible through 2023 (≥ opening year − 2), not on 1 Jan 2024.
+    """
+    name = _use_engine(engine, monkeypatch)
+    cases = (
+        (dt.date(2020, 2, 29), None, dt.date(2023, 2, 28), 1), (dt.date(2020, 2, 29), None, dt.date(2023, 3, 1), 0),
+        (dt.date(2021, 3, 1), None, dt.date(2024, 2, 29), 1), (dt.date(2021, 3, 1), None, dt.date(2024, 3, 1), 0),
+        (None, 2021, dt.date(2023, 12, 31), 1), (None, 2021, dt.date(2024, 1, 1), 0),
+    )
+    for registered, model_year, opened_on, _eligible in cases:
+        vehicle = VehicleFactory(first_registered_on=registered, model_year=model_year or 2019)
+        WorkOrderFactory(dealer=dealer, opened_at=local(opened_on, "10:00"), vehicle=vehicle,
+                         status=WorkOrderStatus.IN_PROGRESS)
+    for first, last in ((dt.date(2023, 2, 28), dt.date(2023, 3, 1)), (dt.date(2023, 12, 31), dt.date(2024, 1, 1)),
+                        (dt.date(2024, 2, 29), dt.date(2024, 3, 1))):
+        kpi_rollup(start=first, end=last, engine=name)
+    for _registered, _model_year, opened_on, eligible in cases:
+        assert (fact(dealer, opened_on).opened_count, fact(dealer, opened_on).ext_eligible) == (1, eligible), opened_on
+
+
 def test_deleting_a_dealer_deletes_its_facts(dealer, other_dealer):
     # The facts' dealer column has no database constraint (kpi.models): Django's CASCADE does the work.
     kpi_rollup(start=D, end=day(1))
