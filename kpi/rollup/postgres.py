@@ -414,9 +414,10 @@ movement AS NOT MATERIALIZED (
 ),
 segment AS (
     -- from each ledger row until the next one's day a part's balance and last issue day are constant.
-    -- The window runs in time order (the index's), not by day: of the rows of one day, only the last sums
-    -- the whole day, and only it gets a segment that is not empty (the others end on their own day, as
-    -- the next row's day), so the day's balance is the one that lasts. Only the segments read below are kept, marked in
+    -- The window runs row by row in time order (the index's), not by day: of the rows of one day, only
+    -- the last sums the whole day (rows at the same instant too: ROWS, so no row looks ahead for its
+    -- peers), and only it gets a segment that is not empty (the others end on their own day, as the next
+    -- row's day), so the day's balance is the one that lasts. Only the segments read below are kept, marked in
     -- the window's pass: those that hold a checkpoint day, and the aging ones (the part slow-moving,
     -- {SLOW_MOVING_DAYS} days without issue, inside the window; dead, {DEAD_STOCK_DAYS} days, starts no
     -- earlier). Kept whole, the CTE stored every ledger row and was scanned twice more.
@@ -433,7 +434,7 @@ segment AS (
                 SUM(quantity) OVER w AS balance,
                 {last_issue} AS last_issue
             FROM movement
-            WINDOW w AS (PARTITION BY dealer_id, part_id ORDER BY at)
+            WINDOW w AS (PARTITION BY dealer_id, part_id ORDER BY at ROWS UNBOUNDED PRECEDING)
         ) AS windowed
     ) AS marked
     JOIN part_cost pc ON pc.id = marked.part_id
