@@ -294,6 +294,33 @@ def test_extended_warranty_eligibility_ends_on_the_calendar_date_three_years_on(
         assert (fact(dealer, opened_on).opened_count, fact(dealer, opened_on).ext_eligible) == (1, eligible), opened_on
 
 
+@pytest.mark.parametrize("ids", [(1, 2, 3), (2, 3, 7)], ids=["dense-ids", "ids-with-gaps"])
+@pytest.mark.parametrize("engine", ["orm", "postgresql-short", "postgresql-long"])
+def test_each_work_order_reads_its_own_vehicle_whatever_the_vehicle_ids(dealer, engine, ids, monkeypatch):
+    """The long shape reads a vehicle's flags from an array at its id: ids 1–3 fill it, 2, 3, 7 leave 1
+    and 4–6 without a vehicle (deleted, or a rolled-back insert), which must shift nothing.
+
+    On D (10 March 2025), one work order opened and delivered per vehicle:
+    - a BEV registered 1 Jan 2024: NEV, eligible (under three years);
+    - an ICE of model year 2015, no registration: neither;
+    - a PHEV registered 10 March 2022: NEV; three years old on D, so not eligible.
+    → delivered 3, NEV 2; opened 3, eligible 1.
+    """
+    from workorders.choices import Powertrain
+
+    name = _use_engine(engine, monkeypatch)
+    vehicles = (
+        VehicleFactory(id=ids[0], powertrain=Powertrain.BEV, first_registered_on=dt.date(2024, 1, 1)),
+        VehicleFactory(id=ids[1], powertrain=Powertrain.ICE, model_year=2015),
+        VehicleFactory(id=ids[2], powertrain=Powertrain.PHEV, first_registered_on=dt.date(2022, 3, 10)),
+    )
+    for vehicle in vehicles:
+        delivered(dealer, local(D, "09:00"), local(D, "17:00"), vehicle=vehicle)
+    kpi_rollup(start=D, end=D, engine=name)
+    row = fact(dealer, D)
+    assert (row.delivered_count, row.nev_count, row.opened_count, row.ext_eligible) == (3, 2, 3, 1)
+
+
 def test_deleting_a_dealer_deletes_its_facts(dealer, other_dealer):
     # The facts' dealer column has no database constraint (kpi.models): Django's CASCADE does the work.
     kpi_rollup(start=D, end=day(1))
