@@ -100,8 +100,9 @@ def _variant(short: bool) -> dict[str, str]:
     Short windows (the nightly run) read the window's work orders through the dealer-and-day indexes and
     probe indexes row by row: a comeback by comeback_of, a customer's earlier delivery by dealer and
     customer, a survey's or parts line's work order by primary key. Long windows (rebuilds) read the work
-    orders of their dealers once (wo) with their vehicles' codes (vehicle_code), run windows over covering indexes in their
-    order (returning customers, the ledger) and count each dealer-day's range of the others' (_daily).
+    orders of their dealers once (wo), each with its vehicle's code from one array (vehicle_code), run
+    windows over covering indexes in their order (returning customers, the ledger) and count each
+    dealer-day's range of the others' (_daily).
     """
     delivered_day = _local_day("w.delivered_at")
     comeback_match = f"""c.comeback_of_id = w.id AND c.status <> %(cancelled)s
@@ -111,7 +112,8 @@ def _variant(short: bool) -> dict[str, str]:
           AND p.delivered_at < w.delivered_at AND p.delivered_at >= w.delivered_at - %(returning_window)s::interval"""
     if short:
         return {
-            # a vehicle by primary key per work order (OFFSET 0 keeps the planner from hashing the table)
+            # a vehicle by primary key per work order (OFFSET 0 keeps the planner from hashing the table); its
+            # code computed on the spot
             "vehicle_code": "",
             "vehicle_join": f"""LEFT JOIN LATERAL (SELECT {_VEHICLE_CODE} AS code
         FROM workorders_vehicle v WHERE v.id = w.vehicle_id OFFSET 0) AS v ON true""",
