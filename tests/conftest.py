@@ -1,9 +1,12 @@
 """Shared fixtures. Factories live per app in tests/<app>/factories.py."""
 
 import os
+import threading
+import weakref
 
 import pytest
 from django.db import connection
+from django.db.backends.signals import connection_created
 
 from dealers.choices import Role
 from tests.dealers.factories import DealerFactory, RegionFactory, make_user
@@ -15,6 +18,30 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "services" in item.keywords and not services:
             item.add_marker(pytest.mark.skip(reason="needs the real services (run by .ci/run: AFTERSALES_SERVICES=1)"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_every_connection_before_the_test_database_goes(django_db_setup, django_db_blocker):
+    """Close every connection this thread opened, in any context, before the test database is dropped.
+
+    Django keeps a thread's connections per context (asgiref's Local). Once the browser tests have started
+    Playwright's sync API, the tests that follow run in another context, with a connection of its own.
+    The teardown closes only the connection of its own context, so that other one stayed open, and
+    PostgreSQL refused to drop the database ("being accessed by other users").
+    """
+    opened: weakref.WeakSet = weakref.WeakSet()
+
+    def remember(sender, connection, **kwargs):
+        opened.add(connection)
+
+    connection_created.connect(remember, weak=False)
+    yield
+    connection_created.disconnect(remember)
+    with django_db_blocker.unblock():
+        for wrapper in list(opened):
+            # the helpers and the live server's threads close their own; only this thread's are left
+            if wrapper._thread_ident == threading.get_ident():
+                wrapper.close()
 
 
 @pytest.fixture
