@@ -24,10 +24,10 @@ def pytest_collection_modifyitems(config, items):
 def _close_every_connection_before_the_test_database_goes(django_db_setup, django_db_blocker):
     """Close every connection this thread opened, in any context, before the test database is dropped.
 
-    Django keeps a thread's connections per context (asgiref's Local). Once the browser tests have started
-    Playwright's sync API, the tests that follow run in another context, with a connection of its own.
-    The teardown closes only the connection of its own context, so that other one stayed open, and
-    PostgreSQL refused to drop the database ("being accessed by other users").
+    Django keeps a thread's connections per context (asgiref's Local). Once the browser tests had started
+    Playwright's sync API, the main thread held a second default connection (seen from the browser tests
+    until the plain tests at the end); the teardown closes only the one of its own context, so the other
+    stayed open and PostgreSQL refused to drop the database ("being accessed by other users").
     """
     opened: weakref.WeakSet = weakref.WeakSet()
 
