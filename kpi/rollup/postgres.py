@@ -83,9 +83,34 @@ _VEHICLE_CODE = f"""(CASE WHEN v.first_registered_on IS NOT NULL
                  + (date_part('day', v.first_registered_on)::int - 1)
             ELSE make_date(v.model_year + {EXT_WARRANTY_YEARS}, 1, 1)
         END - {_CODE_EPOCH}) * 2 + (v.powertrain = ANY(%(nev)s))::int"""
+# a part's cost in integer cents (p: a row of parts_part); the stock values are summed in cents
+_PART_CENTS = "(p.cost * 100)::bigint"
 # a vehicle code's parts (w: a row of wo)
 _NEV = "(w.vehicle_code & 1) = 1"
 _EXT_ELIGIBLE = f"(w.opened_day - {_CODE_EPOCH}) < (w.vehicle_code >> 1)"
+
+
+def _by_id(table: str, alias: str, value: str, name: str) -> str:
+    """A query of one row, one column `name`: an array holding each row's `value` (an integer expression
+    over the table's row, as `alias`) at [id + 1], and 0 where no row has the id.
+
+    Read by subscript, it replaces a join by id: a lookup in a few megabytes, where probing a hash of
+    the table missed the processor's caches on every row (the vehicles' hash was 150 MB at ten million
+    work orders). No element is null: PostgreSQL would search an array with a null element by element on
+    every read. The ids without a row (0, and the gaps that deleted rows and rolled-back inserts leave)
+    are looked for only if there are any. Its size follows the largest id, 4 or 8 bytes each.
+    """
+    return f"""SELECT array_agg(c.value ORDER BY c.id) AS {name}
+    FROM (
+        SELECT {alias}.id, COALESCE({value}, 0) AS value FROM {table} {alias}
+        UNION ALL
+        SELECT g.id, 0
+        FROM (SELECT id, LAG(id, 1, 0::bigint) OVER (ORDER BY id) AS previous FROM {table}) AS x
+        CROSS JOIN LATERAL generate_series(x.previous + 1, x.id - 1) AS g(id)
+        WHERE x.id > x.previous + 1 AND (SELECT COUNT(*) FROM {table}) < (SELECT MAX(id) FROM {table})
+        UNION ALL
+        SELECT 0, 0
+    ) AS c"""
 
 
 def _local_day(column: str) -> str:
@@ -133,25 +158,9 @@ def _variant(short: bool) -> dict[str, str]:
     WHERE w.in_delivered""",
         }
     return {
+        # every vehicle's code at [id + 1] of one array
         "vehicle_code": f"""vehicle_code AS MATERIALIZED (
-    -- Every vehicle's code at [id + 1] of one array, 0 where no vehicle has the id (no work order refers to
-    -- it; an array with a null would be searched element by element on every read). Each work order
-    -- reads its vehicle's code by subscript from a few megabytes, where probing a hash of the vehicles
-    -- (150 MB at ten million work orders) missed the processor's caches on every work order. The ids
-    -- without a vehicle (0, and the gaps that deleted vehicles and rolled-back inserts leave) are looked
-    -- for only if there are any.
-    SELECT array_agg(c.code ORDER BY c.id) AS codes
-    FROM (
-        SELECT v.id, {_VEHICLE_CODE} AS code FROM workorders_vehicle v
-        UNION ALL
-        SELECT g.id, 0
-        FROM (SELECT id, LAG(id, 1, 0::bigint) OVER (ORDER BY id) AS previous FROM workorders_vehicle) AS x
-        CROSS JOIN LATERAL generate_series(x.previous + 1, x.id - 1) AS g(id)
-        WHERE x.id > x.previous + 1
-          AND (SELECT COUNT(*) FROM workorders_vehicle) < (SELECT MAX(id) FROM workorders_vehicle)
-        UNION ALL
-        SELECT 0, 0
-    ) AS c
+    {_by_id("workorders_vehicle", "v", _VEHICLE_CODE, "codes")}
 ),""",
         "vehicle_join": "CROSS JOIN vehicle_code vc",
         "vehicle_code_of_wo": "vc.codes[w.vehicle_id + 1]",
@@ -432,7 +441,7 @@ checkpoint_part AS (
 ),
 part_cost AS NOT MATERIALIZED (
     -- inlined where used: joined as the table itself (its size known), by hash
-    SELECT id, (cost * 100)::bigint AS cost_cents FROM parts_part
+    SELECT p.id, {_PART_CENTS} AS cost_cents FROM parts_part p
 ),
 movement AS NOT MATERIALIZED (
     -- the ledger rows after the checkpoint (all of them without one), preceded by the checkpoint's state
@@ -478,11 +487,9 @@ aged AS (
     WHERE s.aging
 ),
 part_cents AS MATERIALIZED (
-    -- every part's cost in cents at [id + 1] (one array, read by subscript: the day sums below run once per
-    -- dealer-day, where a join would hash the parts again each time)
-    SELECT array_agg(COALESCE(pc.cost_cents, 0) ORDER BY g.id) AS cents
-    FROM generate_series(0, (SELECT COALESCE(MAX(id), 0) FROM parts_part)) AS g(id)
-    LEFT JOIN part_cost pc ON pc.id = g.id
+    -- every part's cost in cents at [id + 1] of one array (the day sums below run once per dealer-day,
+    -- where a join would hash the parts again each time)
+    {_by_id("parts_part", "p", _PART_CENTS, "cents")}
 ),
 ledger_day AS (
     -- Per dealer and day: the change of stock value and the cost issued (cents). Each dealer-day from
